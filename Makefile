@@ -1,0 +1,98 @@
+# qubes-vpn - one multicall binary. `make` builds against the system's
+# libmnl (pkg-config); `make static` builds the release binary with musl.
+# See README.md for the targets.
+
+PREFIX     ?= /usr
+SBINDIR    ?= $(PREFIX)/sbin
+DESTDIR    ?=
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS     ?= -O2 -g
+APPLETS    := forwarding
+
+WARN     := -std=gnu99 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
+            -Wmissing-prototypes -Wstrict-prototypes
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+# Builds must not depend on where the tree is checked out.
+REPRO    := -ffile-prefix-map=$(CURDIR)=.
+MNL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
+MNL_LIBS   := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
+
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+            -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+HARDEN   :=
+endif
+
+SRCS := main.c $(sort $(wildcard applets/*.c)) $(sort $(wildcard nl/*.c))
+HDRS := $(wildcard applets/*.h nl/*.h)
+OBJS := $(SRCS:%.c=build/%.o)
+NL_OBJS := $(filter build/nl/%,$(OBJS))
+
+all: qubes-vpn
+
+build/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(HARDEN) $(REPRO) $(CFLAGS) $(MNL_CFLAGS) -c $< -o $@
+
+qubes-vpn: $(OBJS)
+	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(OBJS) $(MNL_LIBS)
+
+# ---- static release build with musl ----
+# MUSL_SYSROOT holds include/libmnl and lib/libmnl.a built for musl.
+# musl-gcc does not look in /usr/include, so the kernel's uapi headers are
+# offered through a directory of links to the system's copies.
+MUSL_CC      ?= musl-gcc
+MUSL_SYSROOT ?=
+MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null)
+KHDR_DIR     := build/kernel-headers
+
+$(KHDR_DIR)/.stamp:
+	@mkdir -p $(KHDR_DIR)
+	ln -sfn /usr/include/linux $(KHDR_DIR)/linux
+	ln -sfn /usr/include/asm-generic $(KHDR_DIR)/asm-generic
+	ln -sfn $(if $(wildcard /usr/include/$(MULTIARCH)/asm),/usr/include/$(MULTIARCH)/asm,/usr/include/asm) $(KHDR_DIR)/asm
+	@touch $@
+
+MUSL_FLAGS := $(WARN) $(REPRO) -Os -ffunction-sections -fdata-sections \
+              -fstack-protector-strong -I$(KHDR_DIR)
+
+static: $(KHDR_DIR)/.stamp $(SRCS) $(HDRS)
+	@test -n "$(MUSL_SYSROOT)" || { echo "make static: set MUSL_SYSROOT (include/libmnl, lib/libmnl.a)"; exit 2; }
+	@test -f "$(MUSL_SYSROOT)/lib/libmnl.a" || { echo "make static: $(MUSL_SYSROOT)/lib/libmnl.a not found"; exit 2; }
+	$(MUSL_CC) $(MUSL_FLAGS) -I$(MUSL_SYSROOT)/include -static -s -Wl,--gc-sections \
+		-Wl,--build-id=none -o qubes-vpn $(SRCS) $(MUSL_SYSROOT)/lib/libmnl.a
+	@ls -l qubes-vpn
+
+# Compile every source with musl (no link): catches glibc-isms even where
+# no static libmnl exists. libmnl's header comes from the system here.
+MNL_INCDIR := $(shell $(PKG_CONFIG) --variable=includedir libmnl 2>/dev/null || echo /usr/include)
+
+musl-compile: $(KHDR_DIR)/.stamp
+	@mkdir -p build/musl-check/include
+	@ln -sfn $(MNL_INCDIR)/libmnl build/musl-check/include/libmnl
+	@for f in $(SRCS); do \
+		$(MUSL_CC) $(MUSL_FLAGS) -I build/musl-check/include \
+			-c $$f -o build/musl-check/$$(echo $$f | tr / _).o || exit 1; \
+	done
+	@echo "musl-gcc: all $(words $(SRCS)) sources compile"
+
+# ---- tests ----
+build/tests/unit: tests/unit.c $(NL_OBJS) $(HDRS)
+	@mkdir -p build/tests
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -o $@ tests/unit.c $(NL_OBJS) $(MNL_LIBS)
+
+check: qubes-vpn build/tests/unit musl-compile
+	tests/run
+
+install: qubes-vpn
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 qubes-vpn $(DESTDIR)$(SBINDIR)/qubes-vpn
+	for a in $(APPLETS); do ln -sfn qubes-vpn $(DESTDIR)$(SBINDIR)/qubes-vpn-$$a; done
+
+clean:
+	rm -rf build qubes-vpn
+
+.PHONY: all static musl-compile check install clean

@@ -1,0 +1,98 @@
+/* common.c - logging, error lines, capability check and run directory
+ * shared by the applets. */
+#include "applet.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+
+char applet_name[64] = "qubes-vpn";
+
+#define RUNDIR_DEFAULT "/run/qubes-vpn"
+#define RUNDIR_MAX 200
+
+const char *rundir(void)
+{
+	const char *d = getenv("QUBES_VPN_RUNDIR");
+
+	/* Only an absolute, reasonably short path; anything else falls back
+	 * to the default rather than to a relative or truncated path. */
+	if (d && d[0] == '/' && strlen(d) < RUNDIR_MAX)
+		return d;
+	return RUNDIR_DEFAULT;
+}
+
+static int debug_enabled(void)
+{
+	static int cached = -1;
+	char path[RUNDIR_MAX + 16];
+	struct stat st;
+
+	if (cached < 0) {
+		snprintf(path, sizeof(path), "%s/debug", rundir());
+		cached = stat(path, &st) == 0;
+	}
+	return cached;
+}
+
+void qlog(int prio, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (prio == LOG_DEBUG && !debug_enabled())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "%s: %s\n", applet_name, msg);
+	else
+		fprintf(stderr, "<%d>%s: %s\n", prio, applet_name, msg);
+}
+
+void log_nl_error(const char *context, const struct nl_result *res)
+{
+	const char *what = res->what ? res->what : context;
+
+	if (res->extack[0])
+		log_err("%s: %s (kernel: %s)", what, strerror(-res->err), res->extack);
+	else
+		log_err("%s: %s", what, strerror(-res->err));
+}
+
+void usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\nTry '%s --help'.\n", applet_name, msg, applet_name);
+	exit(EXIT_USAGE);
+}
+
+int require_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) == 0 &&
+	    (data[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32))))
+		return 0;
+	log_err("needs the CAP_NET_ADMIN capability: run it as root or from its "
+		"systemd unit");
+	return -EPERM;
+}
+
+int wants_help(int argc, char **argv)
+{
+	return argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+}

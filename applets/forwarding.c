@@ -1,0 +1,136 @@
+/* forwarding.c - the fail-closed steady state: arm, block, disarm and
+ * inspect the kill switch. */
+#include "applet.h"
+#include "gateway.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+"Usage: qubes-vpn-forwarding COMMAND\n"
+"\n"
+"The kill switch of a Qubes VPN qube: traffic from downstream qubes (vif*)\n"
+"may only leave through the VPN tunnel, and is dropped while there is none.\n"
+"\n"
+"Commands:\n"
+"  on             arm the kill switch, in the blocked state (idempotent):\n"
+"                 blackhole default routes in table 78 (IPv4, IPv6), policy\n"
+"                 rules 'fwmark 0x78 lookup 78' at priority 78, and the nft\n"
+"                 table inet qubes-vpn that marks downstream traffic and\n"
+"                 drops what would not leave through the tunnel\n"
+"  blackhole      return to the blocked state: drop every non-blackhole\n"
+"                 route from table 78 and reset the firewall to blocked\n"
+"                 (what the down hook does; also arms what is missing)\n"
+"  off            remove everything 'on' created, and nothing else\n"
+"  status         show the state, the tunnel and the drop counters\n"
+"  status --check exit 1, naming what is missing, unless every piece of\n"
+"                 the fail-closed state is in place\n"
+"\n"
+"Traffic of the VPN qube itself is never touched. Needs CAP_NET_ADMIN.\n"
+"Exit status: 0 success, 1 failure, 2 usage error.\n";
+
+static void print_piece(const char *name, int present)
+{
+	printf("  %-48s %s\n", name, present ? "present" : "MISSING");
+}
+
+static void report_missing(const char *name, int present)
+{
+	if (!present)
+		log_err("kill switch incomplete: %s is missing", name);
+}
+
+static int status(int check)
+{
+	static const char *names[] = {
+		"IPv4 policy rule 'fwmark 0x78 lookup 78'",
+		"IPv6 policy rule 'fwmark 0x78 lookup 78'",
+		"IPv4 blackhole default route in table 78",
+		"IPv6 blackhole default route in table 78",
+		"nft table inet qubes-vpn",
+		"nft rule marking downstream traffic",
+		"nft rule dropping downstream traffic",
+	};
+	struct gw_status st;
+	int present[7], complete, i;
+
+	if (gw_read_status(&st) < 0)
+		return 1;
+	present[0] = st.rule[0];
+	present[1] = st.rule[1];
+	present[2] = st.blackhole[0];
+	present[3] = st.blackhole[1];
+	present[4] = st.nft_table;
+	present[5] = st.nft_mark;
+	present[6] = st.nft_drop;
+	complete = gw_status_complete(&st);
+
+	if (check) {
+		for (i = 0; i < 7; i++)
+			report_missing(names[i], present[i]);
+		return complete ? 0 : 1;
+	}
+
+	if (!complete && !st.nft_table && !st.rule[0] && !st.rule[1])
+		printf("state: off (kill switch not armed: downstream traffic is NOT protected)\n");
+	else if (!complete)
+		printf("state: INCOMPLETE (some pieces of the kill switch are missing)\n");
+	else if (st.nft_allow && st.tunnel_route[0])
+		printf("state: connected: downstream traffic leaves only through %s\n",
+		       st.tunnel_dev[0]);
+	else
+		printf("state: blocked: all downstream traffic is dropped\n");
+	printf("kill switch:\n");
+	for (i = 0; i < 7; i++)
+		print_piece(names[i], present[i]);
+	for (i = 0; i < 2; i++)
+		if (st.tunnel_route[i])
+			printf("tunnel (%s): default route via %s in table 78\n",
+			       i ? "IPv6" : "IPv4", st.tunnel_dev[i]);
+	printf("dropped: %llu packets (%llu bytes) of downstream traffic not bound "
+	       "for the tunnel; %llu DNS packets\n",
+	       (unsigned long long)st.drop_packets, (unsigned long long)st.drop_bytes,
+	       (unsigned long long)st.dns_drop_packets);
+	return complete ? 0 : 1;
+}
+
+int forwarding_main(int argc, char **argv)
+{
+	const char *cmd;
+	int check = 0;
+
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc < 2)
+		usage_error("missing command (on, off, blackhole or status)");
+	cmd = argv[1];
+	if (!strcmp(cmd, "status") && argc == 3 && !strcmp(argv[2], "--check"))
+		check = 1;
+	else if (argc != 2)
+		usage_error("unexpected argument '%s'", argv[2]);
+
+	if (strcmp(cmd, "on") && strcmp(cmd, "blackhole") && strcmp(cmd, "off") &&
+	    strcmp(cmd, "status"))
+		usage_error("unknown command '%s'", cmd);
+	if (require_net_admin() < 0)
+		return 1;
+
+	if (!strcmp(cmd, "on") || !strcmp(cmd, "blackhole")) {
+		if (gw_block() < 0) {
+			log_err("%s failed: downstream traffic stays blocked as far as the "
+				"kernel accepted it; see the error above", cmd);
+			return 1;
+		}
+		log_info("kill switch armed: downstream traffic is blocked");
+		return 0;
+	}
+	if (!strcmp(cmd, "off")) {
+		if (gw_off() < 0)
+			return 1;
+		log_info("kill switch removed: downstream traffic is no longer protected");
+		return 0;
+	}
+	return status(check);
+}

@@ -1,0 +1,82 @@
+/* nft.h - nf_tables over nfnetlink: batch, table, chain and rule builders,
+ * the expressions this project needs, and a rule dump for counters. */
+#ifndef QVPN_NFT_H
+#define QVPN_NFT_H
+
+#include "nl.h"
+#include <linux/netfilter/nf_tables.h>
+
+#define NFT_COMMENT_MAX 64
+
+/* A batch is: nft_batch_begin, any table/chain/rule messages, nft_batch_end.
+ * The kernel applies all of it or none of it. */
+void nft_batch_begin(struct nl_buf *b);
+void nft_batch_end(struct nl_buf *b);
+
+/* NLM_F_CREATE without EXCL: "make sure it exists". */
+void nft_table_add(struct nl_buf *b, uint8_t family, const char *table, const char *what);
+void nft_table_del(struct nl_buf *b, uint8_t family, const char *table, const char *what);
+
+struct nft_hook {
+	const char *type;     /* "filter", "nat", "route" */
+	uint32_t hooknum;     /* NF_INET_* */
+	int32_t priority;
+	uint32_t policy;      /* NF_ACCEPT, NF_DROP */
+};
+/* hook == NULL adds a regular (non-base) chain. */
+void nft_chain_add(struct nl_buf *b, uint8_t family, const char *table,
+		   const char *chain, const struct nft_hook *hook, const char *what);
+
+/* Starts a rule appended to chain; the expressions go between start and
+ * end. comment (may be NULL) is stored the way nft(8) stores comments, so
+ * `nft list` shows it and nft_rule_dump() returns it. */
+struct nlattr *nft_rule_start(struct nl_buf *b, uint8_t family, const char *table,
+			      const char *chain, const char *comment, const char *what);
+void nft_rule_end(struct nl_buf *b, struct nlattr *exprs);
+
+/* Expressions, one netlink list element each. Registers are NFT_REG_*. */
+void nft_expr_meta_load(struct nl_buf *b, uint32_t key, uint32_t dreg);
+void nft_expr_meta_set(struct nl_buf *b, uint32_t key, uint32_t sreg);
+void nft_expr_cmp(struct nl_buf *b, uint32_t sreg, uint32_t op, const void *data, size_t len);
+void nft_expr_payload_load(struct nl_buf *b, uint32_t base, uint32_t offset,
+			   uint32_t len, uint32_t dreg);
+void nft_expr_bitwise_mask(struct nl_buf *b, uint32_t sreg, uint32_t dreg,
+			   const void *mask, size_t len);
+void nft_expr_byteorder_hton(struct nl_buf *b, uint32_t sreg, uint32_t dreg,
+			     uint32_t len, uint32_t size);
+void nft_expr_immediate(struct nl_buf *b, uint32_t dreg, const void *data, size_t len);
+void nft_expr_verdict(struct nl_buf *b, int32_t code, const char *chain);
+void nft_expr_counter(struct nl_buf *b);
+void nft_expr_nat(struct nl_buf *b, uint32_t type, uint8_t family,
+		  uint32_t reg_addr, uint32_t reg_proto);
+void nft_expr_masq(struct nl_buf *b);
+void nft_expr_rt_load(struct nl_buf *b, uint32_t key, uint32_t dreg);
+void nft_expr_exthdr_tcpopt_write(struct nl_buf *b, uint8_t type, uint32_t offset,
+				  uint32_t len, uint32_t sreg);
+
+/* Matches built from the expressions above, named by what they match. */
+void nft_match_ifname(struct nl_buf *b, uint32_t meta_key, const char *name);
+void nft_match_ifname_prefix(struct nl_buf *b, uint32_t meta_key, const char *prefix);
+void nft_match_nfproto(struct nl_buf *b, uint8_t nfproto);
+void nft_match_l4proto(struct nl_buf *b, uint8_t proto);
+void nft_match_th_dport(struct nl_buf *b, uint16_t port);
+/* nfproto check + daddr compare; addr is 4 or 16 bytes, network order. */
+void nft_match_daddr(struct nl_buf *b, uint8_t nfproto, const void *addr);
+void nft_match_tcp_syn(struct nl_buf *b);
+
+/* What a rule dump reports about one rule. */
+struct nft_rule_info {
+	char chain[NFT_CHAIN_MAXNAMELEN];
+	char comment[NFT_COMMENT_MAX];
+	uint64_t handle;
+	int has_counter;
+	uint64_t packets, bytes;
+	unsigned nexprs;
+};
+typedef int (*nft_rule_cb)(const struct nft_rule_info *r, void *data);
+/* Every rule of a table, in chain order. -ENOENT when the table is absent. */
+int nft_rule_dump(struct nl_sock *s, uint8_t family, const char *table,
+		  nft_rule_cb cb, void *data, struct nl_result *res);
+int nft_parse_rule(const struct nlmsghdr *nlh, struct nft_rule_info *r);
+
+#endif

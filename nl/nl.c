@@ -1,0 +1,361 @@
+/* nl.c - netlink message buffers, one-sendmsg transactions that collect
+ * every ack, and dumps. Library code: returns -errno, never prints. */
+#include "nl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+
+/* How long we wait for the kernel: it answers synchronously, so this only
+ * bounds the impossible case and is never reached in normal operation. */
+#define NL_RECV_TIMEOUT_MS 2000
+/* One datagram: the kernel sizes dump skbs at up to 32 KiB. */
+#define NL_RECV_BUF 32768
+
+void nl_buf_init(struct nl_buf *b, void *data, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->data = data;
+	b->cap = cap;
+}
+
+/* Room left for the current message, counted from its header. */
+static size_t room(const struct nl_buf *b)
+{
+	return b->cap - b->len;
+}
+
+struct nlmsghdr *nl_msg_start(struct nl_buf *b, uint16_t type, uint16_t flags,
+			      const char *what)
+{
+	if (b->err)
+		return NULL;
+	if (b->cur || b->nmsg >= NL_MAX_MSGS || room(b) < NLMSG_HDRLEN) {
+		b->err = b->cur ? -EINVAL : -EMSGSIZE;
+		return NULL;
+	}
+	memset(b->data + b->len, 0, NLMSG_HDRLEN);
+	b->cur = mnl_nlmsg_put_header(b->data + b->len);
+	b->cur->nlmsg_type = type;
+	b->cur->nlmsg_flags = NLM_F_REQUEST | flags;
+	b->what[b->nmsg] = what;
+	return b->cur;
+}
+
+void *nl_msg_extra(struct nl_buf *b, size_t len)
+{
+	if (b->err || !b->cur)
+		return NULL;
+	if (b->cur->nlmsg_len + MNL_ALIGN(len) > room(b)) {
+		b->err = -EMSGSIZE;
+		return NULL;
+	}
+	return mnl_nlmsg_put_extra_header(b->cur, len);
+}
+
+void nl_msg_end(struct nl_buf *b)
+{
+	if (b->err || !b->cur)
+		return;
+	b->len += NLMSG_ALIGN(b->cur->nlmsg_len);
+	b->nmsg++;
+	b->cur = NULL;
+}
+
+void nl_put(struct nl_buf *b, uint16_t type, size_t len, const void *data)
+{
+	if (b->err || !b->cur)
+		return;
+	if (len > UINT16_MAX - MNL_ATTR_HDRLEN ||
+	    !mnl_attr_put_check(b->cur, room(b), type, len, data))
+		b->err = -EMSGSIZE;
+}
+
+void nl_put_u8(struct nl_buf *b, uint16_t type, uint8_t v)
+{
+	nl_put(b, type, sizeof(v), &v);
+}
+
+void nl_put_u32(struct nl_buf *b, uint16_t type, uint32_t v)
+{
+	nl_put(b, type, sizeof(v), &v);
+}
+
+void nl_put_be32(struct nl_buf *b, uint16_t type, uint32_t v)
+{
+	nl_put_u32(b, type, htonl(v));
+}
+
+void nl_put_strz(struct nl_buf *b, uint16_t type, const char *s)
+{
+	nl_put(b, type, strlen(s) + 1, s);
+}
+
+struct nlattr *nl_nest_start(struct nl_buf *b, uint16_t type)
+{
+	struct nlattr *nest;
+
+	if (b->err || !b->cur)
+		return NULL;
+	nest = mnl_attr_nest_start_check(b->cur, room(b), type);
+	if (!nest)
+		b->err = -EMSGSIZE;
+	return nest;
+}
+
+void nl_nest_end(struct nl_buf *b, struct nlattr *nest)
+{
+	if (b->err || !b->cur || !nest)
+		return;
+	mnl_attr_nest_end(b->cur, nest);
+}
+
+int nl_open(struct nl_sock *s, int bus)
+{
+	struct timeval tv = {
+		.tv_sec = NL_RECV_TIMEOUT_MS / 1000,
+		.tv_usec = (NL_RECV_TIMEOUT_MS % 1000) * 1000,
+	};
+	int one = 1, fd, err;
+
+	memset(s, 0, sizeof(*s));
+	s->mnl = mnl_socket_open(bus);
+	if (!s->mnl)
+		return -errno;
+	fd = mnl_socket_get_fd(s->mnl);
+	/* Both are optional kernel features: ask, but do not depend on them. */
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    mnl_socket_bind(s->mnl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		nl_close(s);
+		return err;
+	}
+	s->portid = mnl_socket_get_portid(s->mnl);
+	s->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+void nl_close(struct nl_sock *s)
+{
+	if (s->mnl)
+		mnl_socket_close(s->mnl);
+	s->mnl = NULL;
+}
+
+int nl_parse_ack(const struct nlmsghdr *nlh, uint32_t *seq, char *extack, size_t size)
+{
+	const struct nlmsgerr *e;
+	const struct nlattr *a;
+	size_t off;
+
+	if (size)
+		extack[0] = '\0';
+	if (nlh->nlmsg_type != NLMSG_ERROR ||
+	    nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
+		return -EBADMSG;
+	e = mnl_nlmsg_get_payload(nlh);
+	if (e->error > 0 || e->error < -4095)
+		return -EBADMSG;
+	*seq = e->msg.nlmsg_seq;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || !size)
+		return e->error;
+
+	/* The TLVs follow the echoed request, which is only its header when
+	 * the kernel honoured NETLINK_CAP_ACK. */
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
+			return -EBADMSG;
+		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
+	}
+	if (off > nlh->nlmsg_len - NLMSG_HDRLEN)
+		return -EBADMSG;
+	mnl_attr_for_each(a, nlh, off) {
+		if (mnl_attr_get_type(a) != NLMSGERR_ATTR_MSG ||
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		snprintf(extack, size, "%s", mnl_attr_get_str(a));
+		break;
+	}
+	return e->error;
+}
+
+static int is_ok_error(int err, int ok)
+{
+	if ((ok & NL_OK_EXIST) && err == -EEXIST)
+		return 1;
+	if ((ok & NL_OK_MISSING) && (err == -ENOENT || err == -ESRCH))
+		return 1;
+	return 0;
+}
+
+static void result_set(struct nl_result *res, const struct nl_buf *b, int err,
+		       int index, const char *extack)
+{
+	res->err = err;
+	res->index = index;
+	res->what = (index >= 0 && (unsigned)index < b->nmsg) ? b->what[index] : NULL;
+	snprintf(res->extack, sizeof(res->extack), "%s", extack ? extack : "");
+}
+
+/* Number every message and count those that ask for an ack. */
+static unsigned number_messages(struct nl_sock *s, struct nl_buf *b)
+{
+	struct nlmsghdr *nlh;
+	size_t off = 0;
+	unsigned i = 0, acks = 0;
+
+	b->seq0 = s->seq;
+	while (off < b->len) {
+		nlh = (struct nlmsghdr *)(b->data + off);
+		nlh->nlmsg_seq = b->seq0 + i++;
+		if (nlh->nlmsg_flags & NLM_F_ACK)
+			acks++;
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	s->seq += i;
+	return acks;
+}
+
+static int send_buf(struct nl_sock *s, struct nl_buf *b, struct nl_result *res)
+{
+	if (b->err || b->cur || b->nmsg == 0) {
+		result_set(res, b, b->err ? b->err : -EINVAL, -1, NULL);
+		return res->err;
+	}
+	if (mnl_socket_sendto(s->mnl, b->data, b->len) < 0) {
+		result_set(res, b, -errno, -1, NULL);
+		return res->err;
+	}
+	return 0;
+}
+
+/* Receive one datagram; with dontwait, -EAGAIN means nothing is queued. */
+static ssize_t recv_datagram(struct nl_sock *s, char *buf, size_t size, int dontwait)
+{
+	ssize_t n;
+
+	do
+		n = recv(mnl_socket_get_fd(s->mnl), buf, size,
+			 MSG_TRUNC | (dontwait ? MSG_DONTWAIT : 0));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return (errno == EAGAIN && !dontwait) ? -ETIMEDOUT : -errno;
+	if ((size_t)n > size)
+		return -EMSGSIZE;
+	return n;
+}
+
+int nl_transact(struct nl_sock *s, struct nl_buf *b, int ok, struct nl_result *res)
+{
+	static char buf[NL_RECV_BUF] __attribute__((aligned(4)));
+	char extack[NL_EXTACK_MAX];
+	unsigned expected, acked = 0;
+	const struct nlmsghdr *nlh;
+	uint32_t seq;
+	int failed = 0, err, len;
+	ssize_t n;
+
+	result_set(res, b, 0, -1, NULL);
+	expected = number_messages(s, b);
+	if (send_buf(s, b, res) < 0)
+		return res->err;
+
+	/* The kernel handles our messages inside sendmsg(), so every ack is
+	 * already queued. After an error nf_tables may skip the acks of an
+	 * aborted batch: then we drain what is there instead of waiting. */
+	while (acked < expected) {
+		n = recv_datagram(s, buf, sizeof(buf), failed);
+		if (n == -EAGAIN && failed)
+			break;
+		if (n < 0) {
+			if (!failed)
+				result_set(res, b, (int)n, -1, NULL);
+			return res->err;
+		}
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			err = nl_parse_ack(nlh, &seq, extack, sizeof(extack));
+			if (err == -EBADMSG || seq - b->seq0 >= b->nmsg)
+				continue;   /* not a reply to this transaction */
+			acked++;
+			if (err == 0 || is_ok_error(err, ok) || failed)
+				continue;
+			failed = 1;
+			result_set(res, b, err, (int)(seq - b->seq0), extack);
+		}
+	}
+	return res->err;
+}
+
+int nl_dump(struct nl_sock *s, struct nl_buf *b, nl_dump_cb cb, void *data,
+	    struct nl_result *res)
+{
+	static char buf[NL_RECV_BUF] __attribute__((aligned(4)));
+	char extack[NL_EXTACK_MAX];
+	const struct nlmsghdr *nlh;
+	int err, cb_err = 0, len;
+	uint32_t seq;
+	ssize_t n;
+
+	result_set(res, b, 0, -1, NULL);
+	number_messages(s, b);
+	if (b->nmsg != 1) {
+		result_set(res, b, -EINVAL, -1, NULL);
+		return res->err;
+	}
+	if (send_buf(s, b, res) < 0)
+		return res->err;
+
+	for (;;) {
+		n = recv_datagram(s, buf, sizeof(buf), 0);
+		if (n < 0) {
+			result_set(res, b, (int)n, 0, NULL);
+			return res->err;
+		}
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != b->seq0 || nlh->nlmsg_pid != s->portid)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				err = 0;
+				if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+					memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(int));
+				if (err > 0 || err < -4095)
+					err = -EBADMSG;
+				/* A dump whose object list changed under it is
+				 * a torn view: the caller must not act on it. */
+				if (!err && (nlh->nlmsg_flags & NLM_F_DUMP_INTR))
+					err = -EINTR;
+				result_set(res, b, cb_err ? cb_err : err, 0, NULL);
+				return res->err;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = nl_parse_ack(nlh, &seq, extack, sizeof(extack));
+				result_set(res, b, cb_err ? cb_err : err, 0, extack);
+				return res->err;
+			}
+			/* After our parser refused a reply we still read up
+			 * to the end of the dump, so the socket stays usable. */
+			if (!cb_err)
+				cb_err = cb(nlh, data);
+		}
+	}
+}

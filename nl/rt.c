@@ -1,0 +1,245 @@
+/* rt.c - rtnetlink routes and fwmark policy rules (RTM_*ROUTE, RTM_*RULE). */
+#include "rt.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+#include <linux/fib_rules.h>
+#include <libmnl/libmnl.h>
+
+size_t rt_addr_len(uint8_t family)
+{
+	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+}
+
+void rt_route_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
+		  const struct rt_route *r, const char *what)
+{
+	size_t alen = rt_addr_len(r->family);
+	struct rtmsg *rtm;
+
+	nl_msg_start(b, cmd, NLM_F_ACK | flags, what);
+	rtm = nl_msg_extra(b, sizeof(*rtm));
+	if (!rtm)
+		return;
+	rtm->rtm_family = r->family;
+	rtm->rtm_dst_len = r->dst_len;
+	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = r->protocol;
+	rtm->rtm_type = r->type;
+	/* As ip(8) does: a delete matches any scope, a gatewayless unicast
+	 * route is on-link, everything else is universe. */
+	if (cmd == RTM_DELROUTE)
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	else if (r->type == RTN_UNICAST && !r->has_gw)
+		rtm->rtm_scope = RT_SCOPE_LINK;
+	else
+		rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+
+	nl_put_u32(b, RTA_TABLE, r->table);
+	if (r->dst_len)
+		nl_put(b, RTA_DST, alen, r->dst);
+	if (r->metric)
+		nl_put_u32(b, RTA_PRIORITY, r->metric);
+	if (r->oif)
+		nl_put_u32(b, RTA_OIF, r->oif);
+	if (r->has_gw)
+		nl_put(b, RTA_GATEWAY, alen, r->gw);
+	nl_msg_end(b);
+}
+
+void rt_rule_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
+		 const struct rt_rule *r, const char *what)
+{
+	struct fib_rule_hdr *frh;
+
+	nl_msg_start(b, cmd, NLM_F_ACK | flags, what);
+	frh = nl_msg_extra(b, sizeof(*frh));
+	if (!frh)
+		return;
+	frh->family = r->family;
+	frh->table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
+	frh->action = r->action;
+	nl_put_u32(b, FRA_PRIORITY, r->priority);
+	if (r->table)
+		nl_put_u32(b, FRA_TABLE, r->table);
+	if (r->has_fwmark) {
+		nl_put_u32(b, FRA_FWMARK, r->fwmark);
+		nl_put_u32(b, FRA_FWMASK, r->fwmask);
+	}
+	if (r->protocol)
+		nl_put_u8(b, FRA_PROTOCOL, r->protocol);
+	nl_msg_end(b);
+}
+
+/* Attribute table filled by a validating callback: an attribute of the
+ * wrong size makes the whole message -EBADMSG. */
+struct attrs {
+	const struct nlattr *tb[RTA_MAX > FRA_MAX ? RTA_MAX + 1 : FRA_MAX + 1];
+	uint16_t max;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	struct attrs *at = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type <= at->max)
+		at->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int get_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (!a)
+		return 0;
+	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return -EBADMSG;
+	*v = mnl_attr_get_u32(a);
+	return 0;
+}
+
+static int get_addr(const struct nlattr *a, size_t alen, uint8_t *out)
+{
+	if (!a)
+		return 0;
+	if (mnl_attr_get_payload_len(a) != alen)
+		return -EBADMSG;
+	memcpy(out, mnl_attr_get_payload(a), alen);
+	return 0;
+}
+
+int rt_parse_route(const struct nlmsghdr *nlh, struct rt_route *r)
+{
+	struct attrs at = { .max = RTA_MAX };
+	const struct rtmsg *rtm;
+	size_t alen;
+
+	memset(r, 0, sizeof(*r));
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return -ENOENT;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*rtm)))
+		return -EBADMSG;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	alen = rt_addr_len(rtm->rtm_family);
+	if (!alen)
+		return -ENOENT;
+	if (rtm->rtm_dst_len > alen * 8)
+		return -EBADMSG;
+	if (mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, &at) < 0)
+		return -EBADMSG;
+	r->family = rtm->rtm_family;
+	r->type = rtm->rtm_type;
+	r->protocol = rtm->rtm_protocol;
+	r->dst_len = rtm->rtm_dst_len;
+	r->table = rtm->rtm_table;
+	if (get_u32(at.tb[RTA_TABLE], &r->table) < 0 ||
+	    get_u32(at.tb[RTA_PRIORITY], &r->metric) < 0 ||
+	    get_u32(at.tb[RTA_OIF], &r->oif) < 0 ||
+	    get_addr(at.tb[RTA_DST], alen, r->dst) < 0 ||
+	    get_addr(at.tb[RTA_GATEWAY], alen, r->gw) < 0)
+		return -EBADMSG;
+	r->has_gw = at.tb[RTA_GATEWAY] != NULL;
+	return 0;
+}
+
+int rt_parse_rule(const struct nlmsghdr *nlh, struct rt_rule *r)
+{
+	struct attrs at = { .max = FRA_MAX };
+	const struct fib_rule_hdr *frh;
+
+	memset(r, 0, sizeof(*r));
+	if (nlh->nlmsg_type != RTM_NEWRULE)
+		return -ENOENT;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*frh)))
+		return -EBADMSG;
+	frh = mnl_nlmsg_get_payload(nlh);
+	if (!rt_addr_len(frh->family))
+		return -ENOENT;
+	if (mnl_attr_parse(nlh, sizeof(*frh), attr_cb, &at) < 0)
+		return -EBADMSG;
+	r->family = frh->family;
+	r->action = frh->action;
+	r->table = frh->table;
+	if (get_u32(at.tb[FRA_TABLE], &r->table) < 0 ||
+	    get_u32(at.tb[FRA_PRIORITY], &r->priority) < 0 ||
+	    get_u32(at.tb[FRA_FWMARK], &r->fwmark) < 0 ||
+	    get_u32(at.tb[FRA_FWMASK], &r->fwmask) < 0)
+		return -EBADMSG;
+	r->has_fwmark = at.tb[FRA_FWMARK] != NULL;
+	if (r->has_fwmark && !at.tb[FRA_FWMASK])
+		r->fwmask = 0xffffffff;
+	if (at.tb[FRA_PROTOCOL]) {
+		if (mnl_attr_validate(at.tb[FRA_PROTOCOL], MNL_TYPE_U8) < 0)
+			return -EBADMSG;
+		r->protocol = mnl_attr_get_u8(at.tb[FRA_PROTOCOL]);
+	}
+	return 0;
+}
+
+struct route_dump_ctx {
+	rt_route_cb cb;
+	void *data;
+};
+
+static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_dump_ctx *ctx = data;
+	struct rt_route r;
+	int err = rt_parse_route(nlh, &r);
+
+	if (err == -ENOENT)
+		return 0;
+	return err < 0 ? err : ctx->cb(&r, ctx->data);
+}
+
+int rt_route_dump(struct nl_sock *s, uint8_t family, rt_route_cb cb, void *data,
+		  struct nl_result *res)
+{
+	char buf[128] __attribute__((aligned(4)));
+	struct route_dump_ctx ctx = { cb, data };
+	struct nl_buf b;
+	struct rtmsg *rtm;
+
+	nl_buf_init(&b, buf, sizeof(buf));
+	nl_msg_start(&b, RTM_GETROUTE, NLM_F_DUMP, "listing routes");
+	rtm = nl_msg_extra(&b, sizeof(*rtm));
+	if (rtm)
+		rtm->rtm_family = family;
+	nl_msg_end(&b);
+	return nl_dump(s, &b, route_dump_cb, &ctx, res);
+}
+
+struct rule_dump_ctx {
+	rt_rule_cb cb;
+	void *data;
+};
+
+static int rule_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rule_dump_ctx *ctx = data;
+	struct rt_rule r;
+	int err = rt_parse_rule(nlh, &r);
+
+	if (err == -ENOENT)
+		return 0;
+	return err < 0 ? err : ctx->cb(&r, ctx->data);
+}
+
+int rt_rule_dump(struct nl_sock *s, uint8_t family, rt_rule_cb cb, void *data,
+		 struct nl_result *res)
+{
+	char buf[128] __attribute__((aligned(4)));
+	struct rule_dump_ctx ctx = { cb, data };
+	struct fib_rule_hdr *frh;
+	struct nl_buf b;
+
+	nl_buf_init(&b, buf, sizeof(buf));
+	nl_msg_start(&b, RTM_GETRULE, NLM_F_DUMP, "listing policy rules");
+	frh = nl_msg_extra(&b, sizeof(*frh));
+	if (frh)
+		frh->family = family;
+	nl_msg_end(&b);
+	return nl_dump(s, &b, rule_dump_cb, &ctx, res);
+}

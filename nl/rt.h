@@ -1,0 +1,57 @@
+/* rt.h - rtnetlink routes and policy rules: message builders, dumps, and
+ * the reply parsers (exposed for tests and fuzzing). */
+#ifndef QVPN_RT_H
+#define QVPN_RT_H
+
+#include "nl.h"
+
+/* One route, in either family. Addresses are in network byte order in the
+ * first 4 (IPv4) or 16 (IPv6) bytes. */
+struct rt_route {
+	uint8_t family;          /* AF_INET, AF_INET6 */
+	uint8_t type;            /* RTN_UNICAST, RTN_BLACKHOLE, ... */
+	uint8_t protocol;        /* RTPROT_*, or our own tag */
+	uint8_t dst_len;
+	uint32_t table;
+	uint32_t metric;         /* RTA_PRIORITY */
+	uint32_t oif;            /* ifindex, 0 = none */
+	int has_gw;
+	uint8_t dst[16];
+	uint8_t gw[16];
+};
+
+struct rt_rule {
+	uint8_t family;
+	uint8_t action;          /* FR_ACT_TO_TBL, ... */
+	uint8_t protocol;
+	uint32_t priority;
+	uint32_t table;
+	uint32_t fwmark;
+	uint32_t fwmask;
+	int has_fwmark;
+};
+
+/* cmd: RTM_NEWROUTE or RTM_DELROUTE; flags: NLM_F_CREATE/EXCL/REPLACE.
+ * An ack is always requested. On delete, zero fields match anything. */
+void rt_route_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
+		  const struct rt_route *r, const char *what);
+void rt_rule_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
+		 const struct rt_rule *r, const char *what);
+
+/* Dumps call cb once per route (of any table: filter in cb) or rule.
+ * cb returns 0 to go on or -errno to fail the dump. */
+typedef int (*rt_route_cb)(const struct rt_route *r, void *data);
+typedef int (*rt_rule_cb)(const struct rt_rule *r, void *data);
+int rt_route_dump(struct nl_sock *s, uint8_t family, rt_route_cb cb, void *data,
+		  struct nl_result *res);
+int rt_rule_dump(struct nl_sock *s, uint8_t family, rt_rule_cb cb, void *data,
+		 struct nl_result *res);
+
+/* Parse one RTM_NEWROUTE / RTM_NEWRULE message. 0 or -EBADMSG; -ENOENT for
+ * a well-formed message that is not a route/rule of a family we handle. */
+int rt_parse_route(const struct nlmsghdr *nlh, struct rt_route *r);
+int rt_parse_rule(const struct nlmsghdr *nlh, struct rt_rule *r);
+
+size_t rt_addr_len(uint8_t family);
+
+#endif
