@@ -155,8 +155,8 @@ void nft_expr_meta_load(struct nl_buf *b, uint32_t key, uint32_t dreg)
 {
 	struct expr e = expr_start(b, "meta");
 
-	nl_put_be32(b, NFTA_META_DREG, dreg);
 	nl_put_be32(b, NFTA_META_KEY, key);
+	nl_put_be32(b, NFTA_META_DREG, dreg);
 	expr_end(b, e);
 }
 
@@ -245,12 +245,9 @@ void nft_expr_verdict(struct nl_buf *b, int32_t code, const char *chain)
 
 void nft_expr_counter(struct nl_buf *b)
 {
-	uint64_t zero = 0;
 	struct expr e = expr_start(b, "counter");
 
-	nl_put(b, NFTA_COUNTER_BYTES, sizeof(zero), &zero);
-	nl_put(b, NFTA_COUNTER_PACKETS, sizeof(zero), &zero);
-	expr_end(b, e);
+	expr_end(b, e);   /* no attributes: a counter starting at zero */
 }
 
 void nft_expr_nat(struct nl_buf *b, uint32_t type, uint8_t family,
@@ -277,8 +274,8 @@ void nft_expr_rt_load(struct nl_buf *b, uint32_t key, uint32_t dreg)
 {
 	struct expr e = expr_start(b, "rt");
 
-	nl_put_be32(b, NFTA_RT_DREG, dreg);
 	nl_put_be32(b, NFTA_RT_KEY, key);
+	nl_put_be32(b, NFTA_RT_DREG, dreg);
 	expr_end(b, e);
 }
 

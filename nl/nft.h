@@ -34,7 +34,9 @@ struct nlattr *nft_rule_start(struct nl_buf *b, uint8_t family, const char *tabl
 			      const char *chain, const char *comment, const char *what);
 void nft_rule_end(struct nl_buf *b, struct nlattr *exprs);
 
-/* Expressions, one netlink list element each. Registers are NFT_REG_*. */
+/* Expressions, one netlink list element each. Registers are NFT_REG_*.
+ * Attributes go out in the order nft(8) sends them, so tests/unit.c can
+ * compare our bytes with nft's own encoding of the same rule. */
 void nft_expr_meta_load(struct nl_buf *b, uint32_t key, uint32_t dreg);
 void nft_expr_meta_set(struct nl_buf *b, uint32_t key, uint32_t sreg);
 void nft_expr_cmp(struct nl_buf *b, uint32_t sreg, uint32_t op, const void *data, size_t len);

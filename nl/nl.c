@@ -78,8 +78,14 @@ void nl_put(struct nl_buf *b, uint16_t type, size_t len, const void *data)
 	if (b->err || !b->cur)
 		return;
 	if (len > UINT16_MAX - MNL_ATTR_HDRLEN ||
-	    !mnl_attr_put_check(b->cur, room(b), type, len, data))
+	    b->cur->nlmsg_len + MNL_ATTR_HDRLEN + MNL_ALIGN(len) > room(b)) {
 		b->err = -EMSGSIZE;
+		return;
+	}
+	/* libmnl leaves the alignment padding as it was: zero it, so the
+	 * bytes we send are deterministic and carry no stale memory. */
+	memset((char *)b->cur + b->cur->nlmsg_len, 0, MNL_ATTR_HDRLEN + MNL_ALIGN(len));
+	mnl_attr_put(b->cur, type, len, data);
 }
 
 void nl_put_u8(struct nl_buf *b, uint16_t type, uint8_t v)
