@@ -87,10 +87,15 @@ static int status(int check)
 		if (st.tunnel_route[i])
 			printf("tunnel (%s): default route via %s in table 78\n",
 			       i ? "IPv6" : "IPv4", st.tunnel_dev[i]);
-	printf("dropped: %llu packets (%llu bytes) of downstream traffic not bound "
-	       "for the tunnel; %llu DNS packets\n",
-	       (unsigned long long)st.drop_packets, (unsigned long long)st.drop_bytes,
-	       (unsigned long long)st.dns_drop_packets);
+	printf("downstream packets steered into table 78: %llu\n"
+	       "dropped by the firewall (would have left outside the tunnel): %llu packets, "
+	       "%llu bytes\n"
+	       "DNS packets dropped while blocked: %llu\n",
+	       (unsigned long long)st.marked_packets, (unsigned long long)st.drop_packets,
+	       (unsigned long long)st.drop_bytes, (unsigned long long)st.dns_drop_packets);
+	if (!st.nft_allow)
+		printf("(while blocked, every steered packet not addressed to this qube itself "
+		       "ends in the blackhole routes)\n");
 	return complete ? 0 : 1;
 }
 

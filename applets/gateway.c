@@ -2,7 +2,7 @@
  * 78 behind fwmark 0x78 rules, and the nft table inet qubes-vpn.
  *
  * The firewall, in both states (a second wall in case routing is wrong):
- *   prerouting (filter, mangle -150): iifname "vif*" meta mark set 0x78
+ *   prerouting (filter, mangle -150): iifname "vif*" counter meta mark set 0x78
  *       blocked: iifname "vif*" udp/tcp dport 53 counter drop
  *   forward (filter, -10, before Qubes' own filter chains):
  *       connected: iifname "vif*" oifname TUN accept
@@ -78,6 +78,7 @@ static void put_firewall(struct nl_buf *b, const struct gw_tunnel *tun)
 	r = nft_rule_start(b, NFPROTO_INET, GW_NFT_TABLE, "prerouting", C_MARK,
 			   "adding rule " C_MARK " to " NFT_TABLE_WHAT);
 	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
+	nft_expr_counter(b);
 	nft_expr_immediate(b, NFT_REG_1, &mark, sizeof(mark));
 	nft_expr_meta_set(b, NFT_META_MARK, NFT_REG_1);
 	nft_rule_end(b, r);
@@ -363,8 +364,10 @@ static int status_nft_rule(const struct nft_rule_info *r, void *data)
 {
 	struct gw_status *st = data;
 
-	if (!strcmp(r->chain, "prerouting") && !strcmp(r->comment, C_MARK))
+	if (!strcmp(r->chain, "prerouting") && !strcmp(r->comment, C_MARK)) {
 		st->nft_mark = 1;
+		st->marked_packets += r->packets;
+	}
 	if (!strcmp(r->chain, "forward") && !strcmp(r->comment, C_DROP) && r->has_counter) {
 		st->nft_drop = 1;
 		st->drop_packets += r->packets;

@@ -49,6 +49,7 @@ struct gw_status {
 	int nft_mark;             /* downstream marking rule */
 	int nft_drop;             /* forward drop rule */
 	int nft_allow;            /* forward allow-to-tunnel rule */
+	uint64_t marked_packets;               /* steered into table 78 */
 	uint64_t drop_packets, drop_bytes;     /* forward drop counters */
 	uint64_t dns_drop_packets;             /* DNS drop counters */
 };

@@ -1,0 +1,103 @@
+#!/bin/bash
+# leak.test.sh - after `qubes-vpn-forwarding on`, no packet from a
+# downstream qube leaves through the uplink, IPv4 or IPv6, DNS included.
+# Two oracles on the far side of the uplink: exact nft counters in the
+# NetVM namespace, and a tcpdump capture. Both are first shown to see the
+# leak when the kill switch is absent.
+. "$(dirname "$0")/lib.sh"
+
+topo_qubes
+leak_counters_install
+
+# capture_start FILE / capture_stop: tcpdump on the NetVM side of the uplink.
+capture_start() {
+	: >"$TMP/tcpdump.err"
+	# Not through a function: $! must be tcpdump itself (ip netns exec
+	# execs it), so that SIGINT reaches it. -Z root: our files are private.
+	ip netns exec "$NET" tcpdump -Z root -i uplink -n -U --immediate-mode -w "$1" \
+		'host 198.51.100.1 or host 2001:db8:99::1 or port 53' 2>"$TMP/tcpdump.err" &
+	CAPTURE_PID=$!
+	BG_PIDS+=("$CAPTURE_PID")
+	wait_until 5 grep -q "listening on" "$TMP/tcpdump.err"
+}
+capture_stop() {
+	kill -INT "$CAPTURE_PID"
+	wait "$CAPTURE_PID" 2>/dev/null
+}
+capture_count() {
+	tcpdump -n -r "$1" 2>/dev/null | wc -l
+}
+# counter COMMENT: packets counted so far by one leakwatch rule.
+counter() {
+	nsx "$NET" nft list table inet leakwatch |
+		awk -v c="\"$1\"" '$0 ~ c { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
+# 1. Without the kill switch, every kind of probe is seen on the far side.
+capture_start "$TMP/open.pcap"
+probe_all
+capture_stop
+for c in to-internet-v4 to-internet-v6 dns-udp-v4 dns-tcp-v4 dns-udp-v6 dns-tcp-v6; do
+	n=$(counter $c)
+	check "oracle sees the unprotected leak: $c ($n packets)" [ "$n" -gt 0 ]
+done
+n=$(capture_count "$TMP/open.pcap")
+check "tcpdump sees the unprotected leak ($n packets)" [ "$n" -gt 0 ]
+check "the downstream qube reaches the internet host without protection" \
+	nsx "$APP" ping -c1 -W1 -q 198.51.100.1 >/dev/null
+
+# 2. With the kill switch on: nothing.
+check "forwarding on" nsx "$VPN" "$QV" forwarding on
+before=$(leak_count)
+capture_start "$TMP/on.pcap"
+probe_all
+capture_stop
+after=$(leak_count)
+check_eq "forwarding on: no downstream packet reaches the far side (nft counters)" \
+	$((after - before)) 0
+check_eq "forwarding on: no downstream packet reaches the far side (tcpdump)" \
+	"$(capture_count "$TMP/on.pcap")" 0
+status=$(nsx "$VPN" "$QV" forwarding status)
+steered=$(echo "$status" | sed -n 's/^downstream packets steered into table 78: //p')
+dns=$(echo "$status" | sed -n 's/^DNS packets dropped while blocked: //p')
+check "status counts downstream packets steered into table 78 ($steered)" [ "${steered:-0}" -gt 0 ]
+check "status counts the dropped DNS probes ($dns)" [ "${dns:-0}" -gt 0 ]
+check "the VPN qube's own traffic is untouched" nsx "$VPN" ping -c1 -W1 -q 198.51.100.1 >/dev/null
+check "the VPN qube's own IPv6 traffic is untouched" nsx "$VPN" ping -6 -c1 -W1 -q 2001:db8:99::1 >/dev/null
+
+# 3. Each wall holds alone. Routing wrong (policy rules gone): the firewall.
+nsx "$VPN" ip rule del fwmark 0x78 lookup 78 priority 78
+nsx "$VPN" ip -6 rule del fwmark 0x78 lookup 78 priority 78
+before=$(leak_count); probe_all; after=$(leak_count)
+check_eq "policy rules removed behind its back: the firewall still drops all" \
+	$((after - before)) 0
+# Firewall's forward drop gone (marking kept): the blackhole routes.
+nsx "$VPN" "$QV" forwarding on
+handle=$(nsx "$VPN" nft -a list chain inet qubes-vpn forward |
+	sed -n 's/.*comment "drop-downstream".*# handle \([0-9]*\)/\1/p')
+nsx "$VPN" nft delete rule inet qubes-vpn forward handle "$handle"
+before=$(leak_count); probe_all; after=$(leak_count)
+check_eq "forward drop removed behind its back: the blackhole routes still drop all" \
+	$((after - before)) 0
+# Routing wrong in another way: a unicast default route in table 78 that
+# does not lead into a tunnel (blackholes gone) -- the forward drop holds.
+nsx "$VPN" "$QV" forwarding on
+nsx "$VPN" ip route replace unicast default via 10.138.5.1 table 78 metric 999999 proto 78
+nsx "$VPN" ip -6 route del blackhole default table 78 metric 999999
+nsx "$VPN" ip -6 route add default via 2001:db8:1::1 table 78 metric 999999
+before=$(leak_count); probe_all; after=$(leak_count)
+check_eq "table 78 routing out of the uplink: the firewall still drops all" \
+	$((after - before)) 0
+status=$(nsx "$VPN" "$QV" forwarding status)
+dropped=$(echo "$status" | sed -n 's/^dropped by the firewall.*: \([0-9]*\) packets.*/\1/p')
+check "status counts the firewall's drops ($dropped)" [ "${dropped:-0}" -gt 0 ]
+check_fails "status --check notices the missing blackhole routes" \
+	nsx "$VPN" "$QV" forwarding status --check
+
+# 4. off really removes protection (so the test above measured something).
+nsx "$VPN" "$QV" forwarding off
+before=$(leak_count); probe_all; after=$(leak_count)
+check "after forwarding off the probes leak again ($((after - before)) packets)" \
+	[ $((after - before)) -gt 0 ]
+
+finish
