@@ -59,12 +59,15 @@ $(KHDR_DIR)/.stamp:
 MUSL_FLAGS := $(WARN) $(REPRO) -Os -ffunction-sections -fdata-sections \
               -fstack-protector-strong -I$(KHDR_DIR)
 
+STATIC_BIN := build/static/qubes-vpn
+
 static: $(KHDR_DIR)/.stamp $(SRCS) $(HDRS)
 	@test -n "$(MUSL_SYSROOT)" || { echo "make static: set MUSL_SYSROOT (include/libmnl, lib/libmnl.a)"; exit 2; }
 	@test -f "$(MUSL_SYSROOT)/lib/libmnl.a" || { echo "make static: $(MUSL_SYSROOT)/lib/libmnl.a not found"; exit 2; }
+	@mkdir -p $(dir $(STATIC_BIN))
 	$(MUSL_CC) $(MUSL_FLAGS) -I$(MUSL_SYSROOT)/include -static -s -Wl,--gc-sections \
-		-Wl,--build-id=none -o qubes-vpn $(SRCS) $(MUSL_SYSROOT)/lib/libmnl.a
-	@ls -l qubes-vpn
+		-Wl,--build-id=none -o $(STATIC_BIN) $(SRCS) $(MUSL_SYSROOT)/lib/libmnl.a
+	@ls -l $(STATIC_BIN)
 
 # Compile every source with musl (no link): catches glibc-isms even where
 # no static libmnl exists. libmnl's header comes from the system here.
@@ -87,9 +90,12 @@ build/tests/unit: tests/unit.c $(NL_OBJS) $(HDRS)
 check: qubes-vpn build/tests/unit musl-compile
 	tests/run
 
-install: qubes-vpn
+# BIN=build/static/qubes-vpn installs the static build instead.
+BIN ?= qubes-vpn
+
+install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR)
-	install -m 0755 qubes-vpn $(DESTDIR)$(SBINDIR)/qubes-vpn
+	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/qubes-vpn
 	for a in $(APPLETS); do ln -sfn qubes-vpn $(DESTDIR)$(SBINDIR)/qubes-vpn-$$a; done
 
 clean:

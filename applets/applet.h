@@ -43,6 +43,10 @@ int require_net_admin(void);
 /* The run directory: $QUBES_VPN_RUNDIR (absolute) or /run/qubes-vpn. */
 const char *rundir(void);
 
+/* Close an nfnetlink socket without waiting for the kernel to free what
+ * the last transaction deleted (see common.c). */
+void nl_close_nowait(struct nl_sock *s);
+
 /* True when argv[1] asks for help. */
 int wants_help(int argc, char **argv);
 

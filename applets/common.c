@@ -1,5 +1,6 @@
 /* common.c - logging, error lines, capability check and run directory
  * shared by the applets. */
+#define _GNU_SOURCE   /* pipe2 */
 #include "applet.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -90,6 +92,43 @@ int require_net_admin(void)
 	log_err("needs the CAP_NET_ADMIN capability: run it as root or from its "
 		"systemd unit");
 	return -EPERM;
+}
+
+/* Releasing an nfnetlink socket waits until nf_tables has freed what the
+ * socket's last transaction deleted: nft_rcv_nl_event() flushes the
+ * destroy work, which waits for an RCU grace period (10-20 ms here). The
+ * transaction is committed and acknowledged by then, so nothing depends on
+ * that wait: a child process holds the last reference, drops it only once
+ * we have exited (EOF on a pipe whose write end only we hold), and pays the
+ * wait instead of the caller (OpenVPN waits for its hooks). If anything
+ * fails we simply close and wait ourselves. */
+void nl_close_nowait(struct nl_sock *s)
+{
+	static int parent_alive[2] = { -1, -1 };
+	char c;
+	pid_t pid;
+	int fd;
+
+	if (parent_alive[0] < 0 && pipe2(parent_alive, O_CLOEXEC) < 0) {
+		nl_close(s);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(parent_alive[1]);
+		fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			/* Hold no pipe of our caller open while we wait. */
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		while (read(parent_alive[0], &c, 1) < 0 && errno == EINTR)
+			;
+		nl_close(s);
+		_exit(0);
+	}
+	nl_close(s);
 }
 
 int wants_help(int argc, char **argv)

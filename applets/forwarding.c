@@ -17,10 +17,11 @@ static const char usage[] =
 "                 blackhole default routes in table 78 (IPv4, IPv6), policy\n"
 "                 rules 'fwmark 0x78 lookup 78' at priority 78, and the nft\n"
 "                 table inet qubes-vpn that marks downstream traffic and\n"
-"                 drops what would not leave through the tunnel\n"
+"                 drops what would leave by any interface but the tunnel\n"
+"                 (interface group 78); removes the VPN DNS redirect\n"
 "  blackhole      return to the blocked state: drop every non-blackhole\n"
-"                 route from table 78 and reset the firewall to blocked\n"
-"                 (what the down hook does; also arms what is missing)\n"
+"                 route from table 78, disable the VPN DNS redirect, and\n"
+"                 repair any missing piece (what the down hook does)\n"
 "  off            remove everything 'on' created, and nothing else\n"
 "  status         show the state, the tunnel and the drop counters\n"
 "  status --check exit 1, naming what is missing, unless every piece of\n"
@@ -50,9 +51,10 @@ static int status(int check)
 		"nft table inet qubes-vpn",
 		"nft rule marking downstream traffic",
 		"nft rule dropping downstream traffic",
+		"nft rules dropping downstream DNS to this qube",
 	};
 	struct gw_status st;
-	int present[7], complete, i;
+	int present[8], complete, i;
 
 	if (gw_read_status(&st) < 0)
 		return 1;
@@ -63,39 +65,43 @@ static int status(int check)
 	present[4] = st.nft_table;
 	present[5] = st.nft_mark;
 	present[6] = st.nft_drop;
+	present[7] = st.nft_dns_drop;
 	complete = gw_status_complete(&st);
 
 	if (check) {
-		for (i = 0; i < 7; i++)
+		for (i = 0; i < 8; i++)
 			report_missing(names[i], present[i]);
 		return complete ? 0 : 1;
 	}
 
-	if (!complete && !st.nft_table && !st.rule[0] && !st.rule[1])
+	if (!st.nft_table && !st.rule[0] && !st.rule[1])
 		printf("state: off (kill switch not armed: downstream traffic is NOT protected)\n");
 	else if (!complete)
 		printf("state: INCOMPLETE (some pieces of the kill switch are missing)\n");
-	else if (st.nft_allow && st.tunnel_route[0])
+	else if (st.tunnel_route[0] || st.tunnel_route[1])
 		printf("state: connected: downstream traffic leaves only through %s\n",
-		       st.tunnel_dev[0]);
+		       st.tunnel_route[0] ? st.tunnel_dev[0] : st.tunnel_dev[1]);
 	else
 		printf("state: blocked: all downstream traffic is dropped\n");
 	printf("kill switch:\n");
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 8; i++)
 		print_piece(names[i], present[i]);
 	for (i = 0; i < 2; i++)
 		if (st.tunnel_route[i])
 			printf("tunnel (%s): default route via %s in table 78\n",
 			       i ? "IPv6" : "IPv4", st.tunnel_dev[i]);
+	if (st.tunnel_route[0] && !st.tunnel_route[1])
+		printf("tunnel (IPv6): none, downstream IPv6 is blackholed\n");
+	if (st.dns_table)
+		printf("DNS: %s (virtual address>VPN server)\n", st.dns_desc);
+	else
+		printf("DNS: no redirect to VPN servers: downstream DNS is dropped\n");
 	printf("downstream packets steered into table 78: %llu\n"
 	       "dropped by the firewall (would have left outside the tunnel): %llu packets, "
 	       "%llu bytes\n"
-	       "DNS packets dropped while blocked: %llu\n",
+	       "DNS packets to this qube dropped: %llu\n",
 	       (unsigned long long)st.marked_packets, (unsigned long long)st.drop_packets,
 	       (unsigned long long)st.drop_bytes, (unsigned long long)st.dns_drop_packets);
-	if (!st.nft_allow)
-		printf("(while blocked, every steered packet not addressed to this qube itself "
-		       "ends in the blackhole routes)\n");
 	return complete ? 0 : 1;
 }
 
@@ -123,7 +129,7 @@ int forwarding_main(int argc, char **argv)
 		return 1;
 
 	if (!strcmp(cmd, "on") || !strcmp(cmd, "blackhole")) {
-		if (gw_block() < 0) {
+		if ((!strcmp(cmd, "on") ? gw_on() : gw_blackhole(NULL)) < 0) {
 			log_err("%s failed: downstream traffic stays blocked as far as the "
 				"kernel accepted it; see the error above", cmd);
 			return 1;

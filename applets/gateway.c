@@ -1,19 +1,36 @@
-/* gateway.c - builds and reads the gateway's kernel state: routing table
- * 78 behind fwmark 0x78 rules, and the nft table inet qubes-vpn.
+/* gateway.c - builds and reads the gateway's kernel state.
  *
- * The firewall, in both states (a second wall in case routing is wrong):
- *   prerouting (filter, mangle -150): iifname "vif*" counter meta mark set 0x78
- *       blocked: iifname "vif*" udp/tcp dport 53 counter drop
- *   forward (filter, -10, before Qubes' own filter chains):
- *       connected: iifname "vif*" oifname TUN accept
- *       iifname "vif*" counter drop
- * Every rule carries a comment naming it, which status reads back. */
+ * Routing: policy rules "fwmark 0x78 lookup 78" (IPv4, IPv6, priority 78);
+ * table 78 holds a blackhole default (metric 999999) and, while connected,
+ * a default route into the tunnel (metric 100) that wins over it.
+ *
+ * The kill switch, table inet qubes-vpn, is the same in every state, so
+ * connecting and disconnecting never rewrite it:
+ *   prerouting  filter -150  iifname "vif*" counter meta mark set 0x78
+ *   input       filter  -10  iifname "vif*" udp|tcp dport 53 counter drop
+ *   forward     filter  -10  iifname "vif*" oifgroup != 78 counter drop
+ *                            oifgroup 78 tcp flags syn: mss set rt mtu
+ *   postrouting nat      90  oifgroup 78 masquerade
+ * The tunnel device is recognised by interface group 78, which the up hook
+ * sets: with no tunnel, nothing from downstream is forwarded at all.
+ *
+ * DNS, table inet qubes-vpn-dns, exists while connected: a nat prerouting
+ * chain at dstnat - 10 (before Qubes' dnat-dns, so Qubes rebuilding its
+ * chain cannot redirect) that DNATs the virtual DNS addresses to the VPN's
+ * servers. Disconnecting makes it dormant; DNS then reaches no DNAT of ours
+ * and the kill switch drops it. Its user data describes it, so a reconnect
+ * with the same servers only wakes it up.
+ *
+ * Why tables are toggled rather than rewritten: every deletion of an
+ * nf_tables object costs an RCU grace period (10-20 ms) when the socket is
+ * released, and the next transaction waits for it on the commit mutex. */
 #include "gateway.h"
 #include "applet.h"
 #include "../nl/nl.h"
 #include "../nl/rt.h"
 #include "../nl/nft.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,29 +39,63 @@
 #include <linux/rtnetlink.h>
 #include <linux/fib_rules.h>
 
-#define NFT_TABLE_WHAT "nft table inet " GW_NFT_TABLE
+#define KS_WHAT "nft table inet " GW_NFT_TABLE
+#define DNS_WHAT "nft table inet " GW_NFT_DNS_TABLE
 #define C_MARK "mark-downstream"
 #define C_DROP "drop-downstream"
-#define C_ALLOW "allow-tunnel"
 #define C_DNS_UDP "drop-dns-udp"
 #define C_DNS_TCP "drop-dns-tcp"
+#define C_MSS "clamp-mss"
+#define C_MASQ "masquerade-tunnel"
+#define C_DNAT "dns-to-vpn"
 
 #define PRIO_MANGLE (-150)
-#define PRIO_FORWARD (-10)
+#define PRIO_FILTER (-10)        /* before Qubes' own filter chains (0) */
+#define PRIO_DSTNAT (-110)       /* before Qubes' dnat-dns (-100) */
+#define PRIO_SRCNAT 90           /* before Qubes' masquerade (100) */
+
+static const uint8_t families[2] = { AF_INET, AF_INET6 };
 
 static const char *family_name(uint8_t family)
 {
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
-static const uint8_t families[2] = { AF_INET, AF_INET6 };
+/* ---- sockets ---- */
 
-/* ---- firewall ---- */
-
-static void rule_downstream_drop_dns(struct nl_buf *b, uint8_t l4proto, const char *comment,
-				     const char *what)
+static int open_sock(struct nl_sock *s, int bus)
 {
-	struct nlattr *r = nft_rule_start(b, NFPROTO_INET, GW_NFT_TABLE, "prerouting",
+	int err = nl_open(s, bus);
+
+	if (err < 0)
+		log_err("opening an %s socket: %s",
+			bus == NETLINK_ROUTE ? "rtnetlink" : "nfnetlink", strerror(-err));
+	return err;
+}
+
+/* One nfnetlink transaction on its own socket, released without waiting. */
+static int nft_commit(struct nl_buf *b, int ok, const char *context)
+{
+	struct nl_result res;
+	struct nl_sock s;
+	int err;
+
+	err = open_sock(&s, NETLINK_NETFILTER);
+	if (err < 0)
+		return err;
+	err = nl_transact(&s, b, ok, &res);
+	nl_close_nowait(&s);
+	if (err < 0)
+		log_nl_error(context, &res);
+	return err;
+}
+
+/* ---- the kill switch ---- */
+
+static void rule_drop_local_dns(struct nl_buf *b, uint8_t l4proto, const char *comment,
+				const char *what)
+{
+	struct nlattr *r = nft_rule_start(b, NFPROTO_INET, GW_NFT_TABLE, "input",
 					  comment, what);
 
 	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
@@ -57,75 +108,198 @@ static void rule_downstream_drop_dns(struct nl_buf *b, uint8_t l4proto, const ch
 
 /* The whole table, replaced in one transaction: "add table; delete table;
  * add table ..." is the idiom nft itself uses for an atomic replace. */
-static void put_firewall(struct nl_buf *b, const struct gw_tunnel *tun)
+static void put_killswitch(struct nl_buf *b)
 {
 	static const struct nft_hook prerouting = {
 		"filter", NF_INET_PRE_ROUTING, PRIO_MANGLE, NF_ACCEPT };
+	static const struct nft_hook input = {
+		"filter", NF_INET_LOCAL_IN, PRIO_FILTER, NF_ACCEPT };
 	static const struct nft_hook forward = {
-		"filter", NF_INET_FORWARD, PRIO_FORWARD, NF_ACCEPT };
+		"filter", NF_INET_FORWARD, PRIO_FILTER, NF_ACCEPT };
+	static const struct nft_hook postrouting = {
+		"nat", NF_INET_POST_ROUTING, PRIO_SRCNAT, NF_ACCEPT };
 	uint32_t mark = GW_MARK;
 	struct nlattr *r;
 
-	nft_batch_begin(b);
-	nft_table_add(b, NFPROTO_INET, GW_NFT_TABLE, "creating " NFT_TABLE_WHAT);
-	nft_table_del(b, NFPROTO_INET, GW_NFT_TABLE, "clearing " NFT_TABLE_WHAT);
-	nft_table_add(b, NFPROTO_INET, GW_NFT_TABLE, "re-creating " NFT_TABLE_WHAT);
+	nft_table_add(b, NFPROTO_INET, GW_NFT_TABLE, "creating " KS_WHAT);
+	nft_table_del(b, NFPROTO_INET, GW_NFT_TABLE, "clearing " KS_WHAT);
+	nft_table_add(b, NFPROTO_INET, GW_NFT_TABLE, "re-creating " KS_WHAT);
 	nft_chain_add(b, NFPROTO_INET, GW_NFT_TABLE, "prerouting", &prerouting,
-		      "adding chain prerouting to " NFT_TABLE_WHAT);
+		      "adding chain prerouting to " KS_WHAT);
+	nft_chain_add(b, NFPROTO_INET, GW_NFT_TABLE, "input", &input,
+		      "adding chain input to " KS_WHAT);
 	nft_chain_add(b, NFPROTO_INET, GW_NFT_TABLE, "forward", &forward,
-		      "adding chain forward to " NFT_TABLE_WHAT);
+		      "adding chain forward to " KS_WHAT);
+	nft_chain_add(b, NFPROTO_INET, GW_NFT_TABLE, "postrouting", &postrouting,
+		      "adding chain postrouting to " KS_WHAT);
 
 	r = nft_rule_start(b, NFPROTO_INET, GW_NFT_TABLE, "prerouting", C_MARK,
-			   "adding rule " C_MARK " to " NFT_TABLE_WHAT);
+			   "adding rule " C_MARK " to " KS_WHAT);
 	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
 	nft_expr_counter(b);
 	nft_expr_immediate(b, NFT_REG_1, &mark, sizeof(mark));
 	nft_expr_meta_set(b, NFT_META_MARK, NFT_REG_1);
 	nft_rule_end(b, r);
 
-	if (!tun) {
-		rule_downstream_drop_dns(b, IPPROTO_UDP, C_DNS_UDP,
-					 "adding rule " C_DNS_UDP " to " NFT_TABLE_WHAT);
-		rule_downstream_drop_dns(b, IPPROTO_TCP, C_DNS_TCP,
-					 "adding rule " C_DNS_TCP " to " NFT_TABLE_WHAT);
-	} else {
-		r = nft_rule_start(b, NFPROTO_INET, GW_NFT_TABLE, "forward", C_ALLOW,
-				   "adding rule " C_ALLOW " to " NFT_TABLE_WHAT);
-		nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
-		nft_match_ifname(b, NFT_META_OIFNAME, tun->dev);
-		nft_expr_verdict(b, NF_ACCEPT, NULL);
-		nft_rule_end(b, r);
-	}
+	rule_drop_local_dns(b, IPPROTO_UDP, C_DNS_UDP, "adding rule " C_DNS_UDP " to " KS_WHAT);
+	rule_drop_local_dns(b, IPPROTO_TCP, C_DNS_TCP, "adding rule " C_DNS_TCP " to " KS_WHAT);
 
 	r = nft_rule_start(b, NFPROTO_INET, GW_NFT_TABLE, "forward", C_DROP,
-			   "adding rule " C_DROP " to " NFT_TABLE_WHAT);
+			   "adding rule " C_DROP " to " KS_WHAT);
 	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
+	nft_match_meta_u32(b, NFT_META_OIFGROUP, NFT_CMP_NEQ, GW_GROUP);
 	nft_expr_counter(b);
 	nft_expr_verdict(b, NF_DROP, NULL);
 	nft_rule_end(b, r);
-	nft_batch_end(b);
+
+	r = nft_rule_start(b, NFPROTO_INET, GW_NFT_TABLE, "forward", C_MSS,
+			   "adding rule " C_MSS " to " KS_WHAT);
+	nft_match_meta_u32(b, NFT_META_OIFGROUP, NFT_CMP_EQ, GW_GROUP);
+	nft_match_tcp_syn(b);
+	nft_expr_rt_load(b, NFT_RT_TCPMSS, NFT_REG_1);
+	nft_expr_byteorder_hton(b, NFT_REG_1, NFT_REG_1, 2, 2);
+	nft_expr_exthdr_tcpopt_write(b, 2 /* TCPOPT_MAXSEG */, 2, 2, NFT_REG_1);
+	nft_rule_end(b, r);
+
+	r = nft_rule_start(b, NFPROTO_INET, GW_NFT_TABLE, "postrouting", C_MASQ,
+			   "adding rule " C_MASQ " to " KS_WHAT);
+	nft_match_meta_u32(b, NFT_META_OIFGROUP, NFT_CMP_EQ, GW_GROUP);
+	nft_expr_masq(b);
+	nft_rule_end(b, r);
 }
 
-static int apply_firewall(const struct gw_tunnel *tun)
+/* ---- the DNS table ---- */
+
+static void put_dnat(struct nl_buf *b, uint8_t nfproto, const void *vdns, const void *dns,
+		     uint8_t l4proto)
 {
-	static char buf[16384] __attribute__((aligned(4)));
+	struct nlattr *r = nft_rule_start(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "prerouting",
+					  C_DNAT, "adding a DNS redirect to " DNS_WHAT);
+
+	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
+	nft_match_daddr(b, nfproto, vdns);
+	nft_match_l4proto(b, l4proto);
+	nft_match_th_dport(b, 53);
+	nft_expr_immediate(b, NFT_REG_1, dns, nfproto == NFPROTO_IPV4 ? 4 : 16);
+	nft_expr_nat(b, NFT_NAT_DNAT, nfproto, NFT_REG_1, 0);
+	nft_rule_end(b, r);
+}
+
+/* Virtual address i goes to VPN server i, or to the only one there is. */
+static void put_dns_table(struct nl_buf *b, const struct gw_tunnel *t, const char *desc)
+{
+	static const struct nft_hook prerouting = {
+		"nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT, NF_ACCEPT };
+	unsigned i;
+
+	nft_table_add(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "creating " DNS_WHAT);
+	nft_table_del(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "clearing " DNS_WHAT);
+	nft_table_add_flags(b, NFPROTO_INET, GW_NFT_DNS_TABLE, 0, desc, strlen(desc) + 1,
+			    "re-creating " DNS_WHAT);
+	nft_chain_add(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "prerouting", &prerouting,
+		      "adding chain prerouting to " DNS_WHAT);
+	for (i = 0; t->ndns4 && i < t->nvdns4; i++) {
+		const struct in_addr *d = &t->dns4[i < t->ndns4 ? i : 0];
+
+		put_dnat(b, NFPROTO_IPV4, &t->vdns4[i], d, IPPROTO_UDP);
+		put_dnat(b, NFPROTO_IPV4, &t->vdns4[i], d, IPPROTO_TCP);
+	}
+	for (i = 0; t->ndns6 && i < t->nvdns6; i++) {
+		const struct in6_addr *d = &t->dns6[i < t->ndns6 ? i : 0];
+
+		put_dnat(b, NFPROTO_IPV6, &t->vdns6[i], d, IPPROTO_UDP);
+		put_dnat(b, NFPROTO_IPV6, &t->vdns6[i], d, IPPROTO_TCP);
+	}
+}
+
+/* "10.139.1.1>10.8.0.1 ..." or "none": what the DNS table does, kept in its
+ * user data and shown by status. */
+static void describe_dns(const struct gw_tunnel *t, char *out, size_t size)
+{
+	char a[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	size_t len = 0;
+	unsigned i;
+
+	out[0] = '\0';
+	for (i = 0; t->ndns4 && i < t->nvdns4; i++) {
+		inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
+		inet_ntop(AF_INET, &t->dns4[i < t->ndns4 ? i : 0], d, sizeof(d));
+		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s>%s",
+					len ? " " : "", a, d);
+	}
+	for (i = 0; t->ndns6 && i < t->nvdns6; i++) {
+		inet_ntop(AF_INET6, &t->vdns6[i], a, sizeof(a));
+		inet_ntop(AF_INET6, &t->dns6[i < t->ndns6 ? i : 0], d, sizeof(d));
+		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s>%s",
+					len ? " " : "", a, d);
+	}
+	if (!len)
+		snprintf(out, size, "none");
+}
+
+static int read_dns_table(struct nft_table_info *info, int *exists)
+{
 	struct nl_result res;
 	struct nl_sock s;
-	struct nl_buf b;
 	int err;
 
-	nl_buf_init(&b, buf, sizeof(buf));
-	put_firewall(&b, tun);
-	err = nl_open(&s, NETLINK_NETFILTER);
+	*exists = 0;
+	err = open_sock(&s, NETLINK_NETFILTER);
+	if (err < 0)
+		return err;
+	err = nft_table_get(&s, NFPROTO_INET, GW_NFT_DNS_TABLE, info, &res);
+	nl_close(&s);
+	if (err == -ENOENT)
+		return 0;
 	if (err < 0) {
-		log_err("opening an nfnetlink socket: %s", strerror(-err));
+		log_nl_error("reading " DNS_WHAT, &res);
 		return err;
 	}
-	err = nl_transact(&s, &b, 0, &res);
-	nl_close(&s);
+	*exists = 1;
+	return 0;
+}
+
+/* Make the DNS table dormant, if there is one. */
+static int dns_sleep(void)
+{
+	char buf[256] __attribute__((aligned(4)));
+	struct nft_table_info info;
+	struct nl_buf b;
+	int exists, err;
+
+	err = read_dns_table(&info, &exists);
+	if (err < 0 || !exists || (info.flags & NFT_TABLE_F_DORMANT))
+		return err;
+	nl_buf_init(&b, buf, sizeof(buf));
+	nft_batch_begin(&b);
+	nft_table_add_flags(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, NFT_TABLE_F_DORMANT, NULL, 0,
+			    "disabling " DNS_WHAT);
+	nft_batch_end(&b);
+	return nft_commit(&b, 0, "disabling " DNS_WHAT);
+}
+
+/* Install the DNS table for t, or just wake the one that already says so. */
+static int dns_wake(const struct gw_tunnel *t)
+{
+	static char buf[8192] __attribute__((aligned(4)));
+	struct nft_table_info info;
+	char desc[NFT_TABLE_UDATA_MAX];
+	struct nl_buf b;
+	int exists, err;
+
+	describe_dns(t, desc, sizeof(desc));
+	err = read_dns_table(&info, &exists);
 	if (err < 0)
-		log_nl_error("installing " NFT_TABLE_WHAT, &res);
-	return err;
+		return err;
+	nl_buf_init(&b, buf, sizeof(buf));
+	nft_batch_begin(&b);
+	if (exists && info.udata_len == strlen(desc) + 1 && !memcmp(info.udata, desc, info.udata_len))
+		nft_table_add_flags(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, 0, NULL, 0,
+				    "enabling " DNS_WHAT);
+	else
+		put_dns_table(&b, t, desc);
+	nft_batch_end(&b);
+	return nft_commit(&b, 0, "installing " DNS_WHAT);
 }
 
 /* ---- routing ---- */
@@ -216,7 +390,7 @@ static int collect_route(const struct rt_route *r, void *data)
 static int delete_table_routes(struct nl_sock *s, uint8_t family, int keep_blackhole)
 {
 	static struct route_list l;
-	char buf[MAX_ROUTES * 96] __attribute__((aligned(4)));
+	static char buf[MAX_ROUTES * 96] __attribute__((aligned(4)));
 	char context[96];
 	struct nl_result res;
 	struct nl_buf b;
@@ -251,34 +425,181 @@ static int delete_table_routes(struct nl_sock *s, uint8_t family, int keep_black
 	return -EAGAIN;
 }
 
-static int open_rtnl(struct nl_sock *s)
+/* The blocked routing state. Every step runs even after a failure (each
+ * only closes); the first error is returned. */
+static int routes_blocked(void)
 {
-	int err = nl_open(s, NETLINK_ROUTE);
+	struct nl_sock s;
+	int err, e;
 
+	err = open_sock(&s, NETLINK_ROUTE);
 	if (err < 0)
-		log_err("opening an rtnetlink socket: %s", strerror(-err));
+		return err;
+	err = delete_table_routes(&s, AF_INET, 1);
+	e = delete_table_routes(&s, AF_INET6, 1);
+	err = err ? err : e;
+	e = install_blackholes_and_rules(&s);
+	err = err ? err : e;
+	nl_close(&s);
 	return err;
 }
 
-int gw_block(void)
+static int set_group(const char *dev, uint32_t group, int missing_ok)
 {
+	char buf[128] __attribute__((aligned(4)));
+	char what[96];
+	struct nl_result res;
 	struct nl_sock s;
+	struct nl_buf b;
+	unsigned idx = if_nametoindex(dev);
 	int err;
 
-	/* Firewall first: from the moment it commits nothing downstream
-	 * leaves, whatever routing says; if it fails nothing else changes. */
-	err = apply_firewall(NULL);
+	if (!idx) {
+		if (missing_ok)
+			return 0;
+		log_err("tunnel device %s: %s", dev, strerror(ENODEV));
+		return -ENODEV;
+	}
+	snprintf(what, sizeof(what), "setting interface group of %s to %u", dev, group);
+	err = open_sock(&s, NETLINK_ROUTE);
 	if (err < 0)
 		return err;
-	err = open_rtnl(&s);
-	if (err < 0)
-		return err;
-	err = install_blackholes_and_rules(&s);
-	if (!err)
-		err = delete_table_routes(&s, AF_INET, 1);
-	if (!err)
-		err = delete_table_routes(&s, AF_INET6, 1);
+	nl_buf_init(&b, buf, sizeof(buf));
+	rt_link_set_group(&b, idx, group, what);
+	err = nl_transact(&s, &b, 0, &res);
 	nl_close(&s);
+	if (err == -ENODEV && missing_ok)
+		return 0;
+	if (err < 0)
+		log_nl_error(what, &res);
+	return err;
+}
+
+/* ---- states ---- */
+
+static int killswitch_replace(int drop_dns_table)
+{
+	static char buf[16384] __attribute__((aligned(4)));
+	struct nl_buf b;
+
+	nl_buf_init(&b, buf, sizeof(buf));
+	nft_batch_begin(&b);
+	put_killswitch(&b);
+	if (drop_dns_table)
+		nft_table_del(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, "removing " DNS_WHAT);
+	nft_batch_end(&b);
+	return nft_commit(&b, 0, "installing " KS_WHAT);
+}
+
+/* Replace the kill switch only when a piece of it is missing. */
+static int killswitch_repair(void)
+{
+	struct gw_status st;
+	int err = gw_read_status(&st);
+
+	if (err < 0)
+		return err;
+	if (st.nft_table && st.nft_mark && st.nft_drop && st.nft_dns_drop)
+		return 0;
+	log_warn("the kill switch was incomplete: re-installing " KS_WHAT);
+	return killswitch_replace(0);
+}
+
+int gw_on(void)
+{
+	struct nft_table_info info;
+	int err, dns_exists;
+
+	/* Firewall first: from the moment it commits, nothing downstream
+	 * leaves but into group 78; if it fails, nothing else changes. */
+	err = read_dns_table(&info, &dns_exists);
+	if (!err)
+		err = killswitch_replace(dns_exists);
+	if (err < 0)
+		return err;
+	return routes_blocked();
+}
+
+int gw_blackhole(const char *dev)
+{
+	int err, e;
+
+	/* Stop the flow first (routes), then DNS, then the tunnel's group. */
+	err = routes_blocked();
+	e = dns_sleep();
+	err = err ? err : e;
+	e = killswitch_repair();
+	err = err ? err : e;
+	if (dev) {
+		e = set_group(dev, 0, 1);
+		err = err ? err : e;
+	}
+	return err;
+}
+
+static int tunnel_routes(const struct gw_tunnel *t, unsigned ifindex)
+{
+	char buf[512] __attribute__((aligned(4)));
+	struct nl_result res;
+	struct rt_route r;
+	struct nl_sock s;
+	struct nl_buf b;
+	int err;
+
+	err = open_sock(&s, NETLINK_ROUTE);
+	if (err < 0)
+		return err;
+	/* Without IPv6 in the tunnel, downstream IPv6 stays blackholed: drop
+	 * any tunnel route a previous connection left. */
+	err = install_blackholes_and_rules(&s);
+	if (!err && !t->has_ipv6)
+		err = delete_table_routes(&s, AF_INET6, 1);
+	if (!err) {
+		nl_buf_init(&b, buf, sizeof(buf));
+		memset(&r, 0, sizeof(r));
+		r.type = RTN_UNICAST;
+		r.protocol = GW_PROTO;
+		r.table = GW_TABLE;
+		r.metric = GW_METRIC_TUNNEL;
+		r.oif = ifindex;
+		r.family = AF_INET;
+		rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
+			     "adding tunnel default route to table 78 (IPv4)");
+		if (t->has_ipv6) {
+			r.family = AF_INET6;
+			rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
+				     "adding tunnel default route to table 78 (IPv6)");
+		}
+		err = nl_transact(&s, &b, 0, &res);
+		if (err < 0)
+			log_nl_error("adding tunnel routes", &res);
+	}
+	nl_close(&s);
+	return err;
+}
+
+int gw_connect(const struct gw_tunnel *t)
+{
+	unsigned ifindex = if_nametoindex(t->dev);
+	int err;
+
+	if (!ifindex) {
+		log_err("tunnel device %s: %s", t->dev, strerror(ENODEV));
+		err = -ENODEV;
+	} else {
+		err = killswitch_repair();
+		if (!err)
+			err = set_group(t->dev, GW_GROUP, 0);
+		if (!err)
+			err = dns_wake(t);
+		/* Last: from here on traffic flows. */
+		if (!err)
+			err = tunnel_routes(t, ifindex);
+	}
+	if (err < 0) {
+		log_err("could not connect through %s: returning to the blocked state", t->dev);
+		gw_blackhole(ifindex ? t->dev : NULL);
+	}
 	return err;
 }
 
@@ -292,7 +613,7 @@ int gw_off(void)
 	unsigned i;
 	int err;
 
-	err = open_rtnl(&s);
+	err = open_sock(&s, NETLINK_ROUTE);
 	if (err < 0)
 		return err;
 	nl_buf_init(&b, buf, sizeof(buf));
@@ -312,20 +633,19 @@ int gw_off(void)
 	if (err < 0)
 		return err;
 
-	err = nl_open(&s, NETLINK_NETFILTER);
-	if (err < 0) {
-		log_err("opening an nfnetlink socket: %s", strerror(-err));
-		return err;
-	}
+	/* Two transactions: a batch with a missing table would abort whole. */
 	nl_buf_init(&b, buf, sizeof(buf));
 	nft_batch_begin(&b);
-	nft_table_del(&b, NFPROTO_INET, GW_NFT_TABLE, "removing " NFT_TABLE_WHAT);
+	nft_table_del(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, "removing " DNS_WHAT);
 	nft_batch_end(&b);
-	err = nl_transact(&s, &b, NL_OK_MISSING, &res);
-	nl_close(&s);
+	err = nft_commit(&b, NL_OK_MISSING, "removing " DNS_WHAT);
 	if (err < 0)
-		log_nl_error("removing " NFT_TABLE_WHAT, &res);
-	return err;
+		return err;
+	nl_buf_init(&b, buf, sizeof(buf));
+	nft_batch_begin(&b);
+	nft_table_del(&b, NFPROTO_INET, GW_NFT_TABLE, "removing " KS_WHAT);
+	nft_batch_end(&b);
+	return nft_commit(&b, NL_OK_MISSING, "removing " KS_WHAT);
 }
 
 /* ---- status ---- */
@@ -373,22 +693,24 @@ static int status_nft_rule(const struct nft_rule_info *r, void *data)
 		st->drop_packets += r->packets;
 		st->drop_bytes += r->bytes;
 	}
-	if (!strcmp(r->chain, "forward") && !strcmp(r->comment, C_ALLOW))
-		st->nft_allow = 1;
-	if (!strcmp(r->comment, C_DNS_UDP) || !strcmp(r->comment, C_DNS_TCP))
+	if (!strcmp(r->chain, "input") &&
+	    (!strcmp(r->comment, C_DNS_UDP) || !strcmp(r->comment, C_DNS_TCP))) {
+		st->nft_dns_drop++;
 		st->dns_drop_packets += r->packets;
+	}
 	return 0;
 }
 
 int gw_read_status(struct gw_status *st)
 {
+	struct nft_table_info info;
 	struct nl_result res;
 	struct nl_sock s;
 	unsigned i;
-	int err;
+	int err, exists;
 
 	memset(st, 0, sizeof(*st));
-	err = open_rtnl(&s);
+	err = open_sock(&s, NETLINK_ROUTE);
 	if (err < 0)
 		return err;
 	for (i = 0; !err && i < 2; i++) {
@@ -402,25 +724,37 @@ int gw_read_status(struct gw_status *st)
 		return err;
 	}
 
-	err = nl_open(&s, NETLINK_NETFILTER);
-	if (err < 0) {
-		log_err("opening an nfnetlink socket: %s", strerror(-err));
+	err = open_sock(&s, NETLINK_NETFILTER);
+	if (err < 0)
 		return err;
-	}
 	err = nft_rule_dump(&s, NFPROTO_INET, GW_NFT_TABLE, status_nft_rule, st, &res);
 	nl_close(&s);
-	if (err == -ENOENT)
-		return 0;
-	if (err < 0) {
-		log_nl_error("reading " NFT_TABLE_WHAT, &res);
+	st->nft_dns_drop = st->nft_dns_drop == 2;
+	if (err < 0 && err != -ENOENT) {
+		log_nl_error("reading " KS_WHAT, &res);
 		return err;
 	}
-	st->nft_table = 1;
+	st->nft_table = err == 0;
+
+	err = read_dns_table(&info, &exists);
+	if (err < 0)
+		return err;
+	if (exists && !(info.flags & NFT_TABLE_F_DORMANT)) {
+		st->dns_table = 1;
+		/* Our own user data, but read back from the kernel: show it
+		 * only as far as it is printable. */
+		for (i = 0; i < info.udata_len && i + 1 < sizeof(st->dns_desc); i++) {
+			if (!info.udata[i])
+				break;
+			st->dns_desc[i] = (info.udata[i] >= 0x20 && info.udata[i] < 0x7f)
+					  ? (char)info.udata[i] : '?';
+		}
+	}
 	return 0;
 }
 
 int gw_status_complete(const struct gw_status *st)
 {
 	return st->rule[0] && st->rule[1] && st->blackhole[0] && st->blackhole[1] &&
-	       st->nft_table && st->nft_mark && st->nft_drop;
+	       st->nft_table && st->nft_mark && st->nft_drop && st->nft_dns_drop;
 }

@@ -63,6 +63,17 @@ void nft_table_add(struct nl_buf *b, uint8_t family, const char *table, const ch
 	nl_msg_end(b);
 }
 
+void nft_table_add_flags(struct nl_buf *b, uint8_t family, const char *table,
+			 uint32_t flags, const void *udata, size_t ulen, const char *what)
+{
+	nft_msg_start(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK, family, what);
+	nl_put_strz(b, NFTA_TABLE_NAME, table);
+	nl_put_be32(b, NFTA_TABLE_FLAGS, flags);
+	if (udata)
+		nl_put(b, NFTA_TABLE_USERDATA, ulen, udata);
+	nl_msg_end(b);
+}
+
 void nft_table_del(struct nl_buf *b, uint8_t family, const char *table, const char *what)
 {
 	nft_msg_start(b, NFT_MSG_DELTABLE, NLM_F_ACK, family, what);
@@ -323,6 +334,12 @@ void nft_match_nfproto(struct nl_buf *b, uint8_t nfproto)
 	nft_expr_cmp(b, NFT_REG_1, NFT_CMP_EQ, &nfproto, 1);
 }
 
+void nft_match_meta_u32(struct nl_buf *b, uint32_t key, uint32_t op, uint32_t value)
+{
+	nft_expr_meta_load(b, key, NFT_REG_1);
+	nft_expr_cmp(b, NFT_REG_1, op, &value, sizeof(value));
+}
+
 void nft_match_l4proto(struct nl_buf *b, uint8_t proto)
 {
 	nft_expr_meta_load(b, NFT_META_L4PROTO, NFT_REG_1);
@@ -487,11 +504,66 @@ static int rule_dump_cb(const struct nlmsghdr *nlh, void *data)
 	return err < 0 ? err : ctx->cb(&r, ctx->data);
 }
 
-static int ignore_reply(const struct nlmsghdr *nlh, void *data)
+int nft_parse_table(const struct nlmsghdr *nlh, struct nft_table_info *info)
 {
-	(void)nlh;
-	(void)data;
+	struct tb t = { .max = NFTA_TABLE_MAX };
+	const struct nlattr *a;
+
+	memset(info, 0, sizeof(*info));
+	if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
+		return -ENOENT;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)) ||
+	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), tb_cb, &t) < 0)
+		return -EBADMSG;
+	a = t.a[NFTA_TABLE_FLAGS];
+	if (a) {
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return -EBADMSG;
+		info->flags = ntohl(mnl_attr_get_u32(a));
+	}
+	a = t.a[NFTA_TABLE_USERDATA];
+	if (a) {
+		if (mnl_attr_get_payload_len(a) > sizeof(info->udata))
+			return -EBADMSG;
+		info->udata_len = mnl_attr_get_payload_len(a);
+		memcpy(info->udata, mnl_attr_get_payload(a), info->udata_len);
+	}
 	return 0;
+}
+
+struct table_get_ctx {
+	struct nft_table_info *info;
+	int found;
+};
+
+static int table_reply(const struct nlmsghdr *nlh, void *data)
+{
+	struct table_get_ctx *ctx = data;
+	int err = nft_parse_table(nlh, ctx->info);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err == 0)
+		ctx->found = 1;
+	return err;
+}
+
+int nft_table_get(struct nl_sock *s, uint8_t family, const char *table,
+		  struct nft_table_info *info, struct nl_result *res)
+{
+	char buf[256] __attribute__((aligned(4)));
+	struct table_get_ctx ctx = { info, 0 };
+	struct nl_buf b;
+	int err;
+
+	nl_buf_init(&b, buf, sizeof(buf));
+	nft_msg_start(&b, NFT_MSG_GETTABLE, NLM_F_ACK, family, "reading the table");
+	nl_put_strz(&b, NFTA_TABLE_NAME, table);
+	nl_msg_end(&b);
+	err = nl_dump(s, &b, table_reply, &ctx, res);
+	if (!err && !ctx.found)
+		err = res->err = -EBADMSG;   /* acknowledged but never described */
+	return err;
 }
 
 int nft_rule_dump(struct nl_sock *s, uint8_t family, const char *table,
@@ -499,16 +571,13 @@ int nft_rule_dump(struct nl_sock *s, uint8_t family, const char *table,
 {
 	char buf[256] __attribute__((aligned(4)));
 	struct rule_dump_ctx ctx = { cb, data };
+	struct nft_table_info info;
 	struct nl_buf b;
 	int err;
 
 	/* A rule dump of a missing table is simply empty; ask for the table
 	 * first so that "absent" is told apart from "no rules". */
-	nl_buf_init(&b, buf, sizeof(buf));
-	nft_msg_start(&b, NFT_MSG_GETTABLE, NLM_F_ACK, family, "reading the table");
-	nl_put_strz(&b, NFTA_TABLE_NAME, table);
-	nl_msg_end(&b);
-	err = nl_dump(s, &b, ignore_reply, NULL, res);
+	err = nft_table_get(s, family, table, &info, res);
 	if (err < 0)
 		return err;
 

@@ -15,6 +15,10 @@ void nft_batch_end(struct nl_buf *b);
 
 /* NLM_F_CREATE without EXCL: "make sure it exists". */
 void nft_table_add(struct nl_buf *b, uint8_t family, const char *table, const char *what);
+/* Create a table with flags (e.g. NFT_TABLE_F_DORMANT) and user data, or,
+ * when it exists, update its flags (the kernel keeps its user data). */
+void nft_table_add_flags(struct nl_buf *b, uint8_t family, const char *table,
+			 uint32_t flags, const void *udata, size_t ulen, const char *what);
 void nft_table_del(struct nl_buf *b, uint8_t family, const char *table, const char *what);
 
 struct nft_hook {
@@ -60,11 +64,24 @@ void nft_expr_exthdr_tcpopt_write(struct nl_buf *b, uint8_t type, uint32_t offse
 void nft_match_ifname(struct nl_buf *b, uint32_t meta_key, const char *name);
 void nft_match_ifname_prefix(struct nl_buf *b, uint32_t meta_key, const char *prefix);
 void nft_match_nfproto(struct nl_buf *b, uint8_t nfproto);
+/* A 32-bit meta key (e.g. NFT_META_OIFGROUP) compared with op. */
+void nft_match_meta_u32(struct nl_buf *b, uint32_t key, uint32_t op, uint32_t value);
 void nft_match_l4proto(struct nl_buf *b, uint8_t proto);
 void nft_match_th_dport(struct nl_buf *b, uint16_t port);
 /* nfproto check + daddr compare; addr is 4 or 16 bytes, network order. */
 void nft_match_daddr(struct nl_buf *b, uint8_t nfproto, const void *addr);
 void nft_match_tcp_syn(struct nl_buf *b);
+
+#define NFT_TABLE_UDATA_MAX 256
+struct nft_table_info {
+	uint32_t flags;
+	size_t udata_len;
+	uint8_t udata[NFT_TABLE_UDATA_MAX];
+};
+/* -ENOENT when the table does not exist. */
+int nft_table_get(struct nl_sock *s, uint8_t family, const char *table,
+		  struct nft_table_info *info, struct nl_result *res);
+int nft_parse_table(const struct nlmsghdr *nlh, struct nft_table_info *info);
 
 /* What a rule dump reports about one rule. */
 struct nft_rule_info {

@@ -73,6 +73,20 @@ void rt_rule_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
 	nl_msg_end(b);
 }
 
+void rt_link_set_group(struct nl_buf *b, uint32_t ifindex, uint32_t group, const char *what)
+{
+	struct ifinfomsg *ifi;
+
+	nl_msg_start(b, RTM_NEWLINK, NLM_F_ACK, what);
+	ifi = nl_msg_extra(b, sizeof(*ifi));
+	if (!ifi)
+		return;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	nl_put_u32(b, IFLA_GROUP, group);
+	nl_msg_end(b);
+}
+
 /* Attribute table filled by a validating callback: an attribute of the
  * wrong size makes the whole message -EBADMSG. */
 struct attrs {

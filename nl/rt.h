@@ -38,6 +38,9 @@ void rt_route_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
 void rt_rule_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
 		 const struct rt_rule *r, const char *what);
 
+/* Set a link's group (IFLA_GROUP): RTM_NEWLINK on an existing ifindex. */
+void rt_link_set_group(struct nl_buf *b, uint32_t ifindex, uint32_t group, const char *what);
+
 /* Dumps call cb once per route (of any table: filter in cb) or rule.
  * cb returns 0 to go on or -errno to fail the dump. */
 typedef int (*rt_route_cb)(const struct rt_route *r, void *data);

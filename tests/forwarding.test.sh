@@ -73,14 +73,21 @@ check_contains "prerouting chain at mangle priority" "$nft_text" \
 	"type filter hook prerouting priority mangle; policy accept;"
 check_contains "downstream traffic is marked 0x78" "$nft_text" \
 	'iifname "vif*" counter packets 0 bytes 0 meta mark set 0x00000078 comment "mark-downstream"'
-check_contains "downstream UDP DNS dropped while blocked" "$nft_text" \
+check_contains "downstream UDP DNS to this qube dropped" "$nft_text" \
 	'iifname "vif*" udp dport 53 counter packets 0 bytes 0 drop comment "drop-dns-udp"'
-check_contains "downstream TCP DNS dropped while blocked" "$nft_text" \
+check_contains "downstream TCP DNS to this qube dropped" "$nft_text" \
 	'iifname "vif*" tcp dport 53 counter packets 0 bytes 0 drop comment "drop-dns-tcp"'
-check_contains "forward chain before Qubes' filter priority" "$nft_text" \
+check_contains "input and forward chains before Qubes' filter priority" "$nft_text" \
 	"type filter hook forward priority filter - 10; policy accept;"
-check_contains "forward drops all downstream traffic while blocked" "$nft_text" \
-	'iifname "vif*" counter packets 0 bytes 0 drop comment "drop-downstream"'
+check_contains "forward drops downstream traffic not bound for the tunnel group" "$nft_text" \
+	'iifname "vif*" oifgroup != 78 counter packets 0 bytes 0 drop comment "drop-downstream"'
+check_contains "TCP MSS clamped to the route MTU toward the tunnel" "$nft_text" \
+	'oifgroup 78 tcp flags syn tcp option maxseg size set rt mtu comment "clamp-mss"'
+check_contains "masquerade toward the tunnel, before Qubes' own" "$nft_text" \
+	"type nat hook postrouting priority srcnat - 10; policy accept;"
+check_contains "masquerade rule" "$nft_text" 'oifgroup 78 masquerade comment "masquerade-tunnel"'
+check_eq "no interface is in the tunnel group: everything downstream is dropped" \
+	"$(nsx "$NS" ip -d link show group 78 | wc -l)" 0
 # The kernel's own view of the expressions: a "vif*" prefix compare of
 # exactly three bytes, and the mark set from an immediate.
 netlink=$(nsx "$NS" nft --debug=netlink list chain inet qubes-vpn prerouting)
@@ -162,9 +169,10 @@ remove_piece() {
 	route4) nsx "$NS" ip route del blackhole default table 78 ;;
 	route6) nsx "$NS" ip -6 route del blackhole default table 78 ;;
 	table) nsx "$NS" nft delete table inet qubes-vpn ;;
-	mark|drop)
+	mark|drop|dns)
 		local comment=mark-downstream chain=prerouting handle
 		[ "$1" = drop ] && comment=drop-downstream chain=forward
+		[ "$1" = dns ] && comment=drop-dns-tcp chain=input
 		handle=$(nsx "$NS" nft -a list chain inet qubes-vpn $chain |
 			sed -n "s/.*comment \"$comment\" # handle \([0-9]*\)/\1/p")
 		nsx "$NS" nft delete rule inet qubes-vpn $chain handle "$handle" ;;
@@ -174,8 +182,8 @@ declare -A piece_name=(
 	[rule4]="IPv4 policy rule" [rule6]="IPv6 policy rule"
 	[route4]="IPv4 blackhole default route" [route6]="IPv6 blackhole default route"
 	[table]="nft table inet qubes-vpn is missing" [mark]="nft rule marking downstream"
-	[drop]="nft rule dropping downstream")
-for piece in rule4 rule6 route4 route6 table mark drop; do
+	[drop]="nft rule dropping downstream" [dns]="nft rules dropping downstream DNS")
+for piece in rule4 rule6 route4 route6 table mark drop dns; do
 	fwd on
 	remove_piece $piece
 	out=$(fwd status --check 2>&1)
