@@ -237,7 +237,7 @@ static void describe_dns(const struct gw_tunnel *t, char *out, size_t size)
 		snprintf(out, size, "none");
 }
 
-static int read_dns_table(struct nft_table_info *info, int *exists)
+static int read_table(const char *name, struct nft_table_info *info, int *exists)
 {
 	struct nl_result res;
 	struct nl_sock s;
@@ -247,16 +247,21 @@ static int read_dns_table(struct nft_table_info *info, int *exists)
 	err = open_sock(&s, NETLINK_NETFILTER);
 	if (err < 0)
 		return err;
-	err = nft_table_get(&s, NFPROTO_INET, GW_NFT_DNS_TABLE, info, &res);
+	err = nft_table_get(&s, NFPROTO_INET, name, info, &res);
 	nl_close(&s);
 	if (err == -ENOENT)
 		return 0;
 	if (err < 0) {
-		log_nl_error("reading " DNS_WHAT, &res);
+		log_nl_error(name, &res);
 		return err;
 	}
 	*exists = 1;
 	return 0;
+}
+
+static int read_dns_table(struct nft_table_info *info, int *exists)
+{
+	return read_table(GW_NFT_DNS_TABLE, info, exists);
 }
 
 /* Make the DNS table dormant, if there is one. */
@@ -606,6 +611,8 @@ int gw_connect(const struct gw_tunnel *t)
 int gw_off(void)
 {
 	char buf[512] __attribute__((aligned(4)));
+	struct nft_table_info info;
+	int dns_exists, ks_exists;
 	struct nl_result res;
 	struct rt_rule rule;
 	struct nl_sock s;
@@ -633,19 +640,21 @@ int gw_off(void)
 	if (err < 0)
 		return err;
 
-	/* Two transactions: a batch with a missing table would abort whole. */
-	nl_buf_init(&b, buf, sizeof(buf));
-	nft_batch_begin(&b);
-	nft_table_del(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, "removing " DNS_WHAT);
-	nft_batch_end(&b);
-	err = nft_commit(&b, NL_OK_MISSING, "removing " DNS_WHAT);
-	if (err < 0)
+	/* Delete only what exists: a failing batch is aborted, and the
+	 * kernel's abort path waits for an RCU grace period. */
+	err = read_dns_table(&info, &dns_exists);
+	if (!err)
+		err = read_table(GW_NFT_TABLE, &info, &ks_exists);
+	if (err < 0 || (!dns_exists && !ks_exists))
 		return err;
 	nl_buf_init(&b, buf, sizeof(buf));
 	nft_batch_begin(&b);
-	nft_table_del(&b, NFPROTO_INET, GW_NFT_TABLE, "removing " KS_WHAT);
+	if (dns_exists)
+		nft_table_del(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, "removing " DNS_WHAT);
+	if (ks_exists)
+		nft_table_del(&b, NFPROTO_INET, GW_NFT_TABLE, "removing " KS_WHAT);
 	nft_batch_end(&b);
-	return nft_commit(&b, NL_OK_MISSING, "removing " KS_WHAT);
+	return nft_commit(&b, NL_OK_MISSING, "removing the nft tables");
 }
 
 /* ---- status ---- */

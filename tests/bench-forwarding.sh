@@ -32,6 +32,7 @@ now() { echo "${EPOCHREALTIME/./}"; }
 for ((i = 0; i < ROUNDS; i++)); do
 	t0=$(now)
 	"$QV" forwarding on 2>/dev/null
+	ta=$(now)
 	"$QV" forwarding off 2>/dev/null
 	t1=$(now)
 	ip route replace blackhole default table 78 metric 999999 proto 78
@@ -39,13 +40,14 @@ for ((i = 0; i < ROUNDS; i++)); do
 	ip rule add fwmark 0x78 lookup 78 priority 78 proto 78
 	ip -6 rule add fwmark 0x78 lookup 78 priority 78 proto 78
 	nft -f "$TABLE"
+	tb=$(now)
 	ip rule del fwmark 0x78 lookup 78 priority 78
 	ip -6 rule del fwmark 0x78 lookup 78 priority 78
 	ip route flush table 78
 	ip -6 route flush table 78
 	nft delete table inet qubes-vpn
 	t2=$(now)
-	echo "$((t1 - t0)) $((t2 - t1))"
+	echo "$((t1 - t0)) $((t2 - t1)) $((ta - t0)) $((t1 - ta)) $((tb - t1)) $((t2 - tb))"
 done
 EOF
 
@@ -53,6 +55,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 ours=$(awk '{ print $1 }' "$TMP/times" | median)
 theirs=$(awk '{ print $2 }' "$TMP/times" | median)
 echo "rounds:                       $ROUNDS (alternating, same namespace)"
-echo "qubes-vpn forwarding on+off:  median $ours us"
-echo "ip/nft command sequence:      median $theirs us"
+echo "qubes-vpn forwarding on+off:  median $ours us" \
+	"(on $(awk '{ print $3 }' "$TMP/times" | median), off $(awk '{ print $4 }' "$TMP/times" | median))"
+echo "ip/nft command sequence:      median $theirs us" \
+	"(on $(awk '{ print $5 }' "$TMP/times" | median), off $(awk '{ print $6 }' "$TMP/times" | median))"
 awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio (ip/nft over qubes-vpn): %.1fx\n", b / a }'
