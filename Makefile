@@ -8,7 +8,7 @@ DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS     ?= -O2 -g
-APPLETS    := forwarding
+APPLETS    := down forwarding up
 
 WARN     := -std=gnu99 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
             -Wmissing-prototypes -Wstrict-prototypes

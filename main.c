@@ -13,8 +13,10 @@ struct applet {
 };
 
 static const struct applet applets[] = {
+	{ "down", down_main, "OpenVPN --down hook: back to blocked" },
 	{ "forwarding", forwarding_main,
 	  "arm, block, remove or inspect the kill switch" },
+	{ "up", up_main, "OpenVPN --up hook: route downstream traffic into the tunnel" },
 };
 
 #define PREFIX "qubes-vpn-"

@@ -12,6 +12,8 @@
 
 /* Applet entry points; argv[0] is the applet's own name. */
 int forwarding_main(int argc, char **argv);
+int up_main(int argc, char **argv);
+int down_main(int argc, char **argv);
 
 /* The name messages start with: "qubes-vpn-forwarding". Set by main(). */
 extern char applet_name[64];

@@ -1,0 +1,52 @@
+/* down.c - OpenVPN's --down hook: back to the blocked state, whatever is
+ * already gone (the tunnel device, routes, the DNS redirect). */
+#include "applet.h"
+#include "gateway.h"
+#include "ovpnenv.h"
+#include "state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+"Usage: qubes-vpn-down [DEV TUN_MTU 0 IFCONFIG_LOCAL IFCONFIG_NETMASK|REMOTE init|restart]\n"
+"\n"
+"OpenVPN's --down hook: returns the gateway to the blocked state, as\n"
+"'qubes-vpn-forwarding blackhole' does: removes the tunnel routes from\n"
+"table 78, disables the VPN DNS redirect, takes the tunnel device (dev from\n"
+"the environment) out of interface group 78, and repairs any missing piece\n"
+"of the kill switch. Succeeds when the device or any of that is already gone.\n"
+"Exit status: 0 blocked, 1 failed (see the message), 2 usage error.\n";
+
+int down_main(int argc, char **argv)
+{
+	const char *dev = getenv("dev");
+	const char *ctx = getenv("script_context");
+	int restart = (ctx && !strcmp(ctx, "restart")) || (argc > 6 && !strcmp(argv[6], "restart"));
+
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc > 7)
+		usage_error("too many arguments (OpenVPN passes at most 6)");
+	if (require_net_admin() < 0)
+		return 1;
+	if (dev && !valid_ifname(dev)) {
+		log_warn("dev is not a valid interface name: blocking without it");
+		dev = NULL;
+	}
+	if (!dev && argc > 1 && valid_ifname(argv[1]))
+		dev = argv[1];
+
+	if (gw_blackhole(dev) < 0) {
+		log_err("%s: could not complete the blocked state; see the errors above",
+			restart ? "restart" : "down");
+		return 1;
+	}
+	state_write_blocked();
+	log_info("disconnected%s: all traffic of attached qubes is blocked",
+		 restart ? " (restarting)" : "");
+	return 0;
+}

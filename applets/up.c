@@ -1,0 +1,149 @@
+/* up.c - OpenVPN's --up hook: from OpenVPN's environment alone, switch the
+ * gateway from "everything blocked" to "everything through the tunnel".
+ * Any failure leaves it blocked and makes OpenVPN give up the connection. */
+#include "applet.h"
+#include "gateway.h"
+#include "helper.h"
+#include "ovpnenv.h"
+#include "state.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+extern char **environ;
+
+static const char usage[] =
+"Usage: qubes-vpn-up [DEV TUN_MTU 0 IFCONFIG_LOCAL IFCONFIG_NETMASK|REMOTE init|restart]\n"
+"\n"
+"OpenVPN's --up hook (run it with --route-noexec --script-security 2).\n"
+"Reads OpenVPN's environment (dev, ifconfig_*, foreign_option_N, ...),\n"
+"puts the tunnel device in interface group 78, routes downstream traffic\n"
+"of table 78 into it (IPv6 too when the tunnel has IPv6), and redirects\n"
+"downstream DNS for Qubes' virtual DNS addresses to the VPN's DNS servers\n"
+"(the first two of each family pushed with dhcp-option DNS / DNS6). With no\n"
+"usable VPN DNS server, downstream DNS stays dropped. Pushed routes are never\n"
+"used. The virtual DNS addresses come from qubesdb-read\n"
+"/qubes-netvm-primary-dns and /qubes-netvm-secondary-dns (10.139.1.1 and\n"
+"10.139.1.2 when qubesdb is not available).\n"
+"\n"
+"Environment it also honours: QUBES_VPN_RUNDIR (default /run/qubes-vpn),\n"
+"PATH (default " HELPER_DEFAULT_PATH "); with OpenVPN set them with --setenv.\n"
+"Exit status: 0 connected, 1 failed (gateway left blocked), 2 usage error.\n";
+
+#define QUBESDB_TIMEOUT_MS 1000
+
+/* One qubesdb value that must be an IPv4 literal; 0 and the address, or
+ * -1 when qubesdb is unavailable or says something else. */
+static int qubesdb_ipv4(const char *key, struct in_addr *out)
+{
+	char *argv[] = { "qubesdb-read", (char *)key, NULL };
+	char buf[64];
+	size_t n;
+	int rc = helper_run(argv, NULL, NULL, buf, sizeof(buf), QUBESDB_TIMEOUT_MS);
+
+	if (rc != 0)
+		return -1;
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (!parse_ipv4(buf, out)) {
+		log_warn("qubesdb %s is not an IPv4 address: using the default", key);
+		return -1;
+	}
+	return 0;
+}
+
+static void virtual_dns(struct gw_tunnel *t)
+{
+	static const char *keys[2] = { "/qubes-netvm-primary-dns", "/qubes-netvm-secondary-dns" };
+	static const char *defaults[2] = { "10.139.1.1", "10.139.1.2" };
+	static const char *defaults6[2] = { "fd09:24ef:4179::a8b:1", "fd09:24ef:4179::a8b:2" };
+	char a[INET_ADDRSTRLEN];
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		if (qubesdb_ipv4(keys[i], &t->vdns4[i]) < 0)
+			inet_pton(AF_INET, defaults[i], &t->vdns4[i]);
+		inet_pton(AF_INET6, defaults6[i], &t->vdns6[i]);
+		inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
+		log_debug("virtual DNS %u: %s", i + 1, a);
+	}
+	t->nvdns4 = 2;
+	t->nvdns6 = 2;
+}
+
+static void dns_list(const struct gw_tunnel *t, char *out, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t len = 0;
+	unsigned i;
+
+	out[0] = '\0';
+	for (i = 0; i < t->ndns4 + t->ndns6; i++) {
+		if (i < t->ndns4)
+			inet_ntop(AF_INET, &t->dns4[i], a, sizeof(a));
+		else
+			inet_ntop(AF_INET6, &t->dns6[i - t->ndns4], a, sizeof(a));
+		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s",
+					len ? ", " : "", a);
+	}
+}
+
+int up_main(int argc, char **argv)
+{
+	struct ovpn_env env;
+	struct gw_tunnel t;
+	char dns[256];
+
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc > 7)
+		usage_error("too many arguments (OpenVPN passes at most 6)");
+	if (require_net_admin() < 0)
+		return 1;
+	if (ovpn_env_parse(environ, &env) < 0) {
+		gw_blackhole(NULL);
+		return 1;
+	}
+	/* OpenVPN's positional arguments must agree with its environment. */
+	if (argc > 1 && strcmp(argv[1], env.dev)) {
+		log_err("device argument '%.32s' differs from dev=%s: refusing to connect",
+			argv[1], env.dev);
+		gw_blackhole(NULL);
+		return 1;
+	}
+	if (argc > 6 && !strcmp(argv[6], "restart"))
+		env.restart = 1;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.dev, sizeof(t.dev), "%s", env.dev);
+	t.has_ipv6 = env.has_ipv6;
+	t.ndns4 = env.ndns4;
+	t.ndns6 = env.ndns6;
+	memcpy(t.dns4, env.dns4, sizeof(t.dns4));
+	memcpy(t.dns6, env.dns6, sizeof(t.dns6));
+	virtual_dns(&t);
+
+	log_info("%s: connecting through %s (IPv4 %s, IPv6 %s)",
+		 env.restart ? "restart" : "init", t.dev,
+		 env.has_ipv4 ? "yes" : "no, stays blocked",
+		 t.has_ipv6 ? "yes" : "no, stays blocked");
+	if (gw_connect(&t) < 0)
+		return 1;
+
+	dns_list(&t, dns, sizeof(dns));
+	state_write_connected(t.dev, env.remote, dns);
+	if (t.ndns4 + t.ndns6)
+		log_info("connected: traffic of attached qubes goes through %s%s%s%s. DNS: %s",
+			 t.dev, env.remote[0] ? " (server " : "", env.remote,
+			 env.remote[0] ? ")" : "", dns);
+	else
+		log_warn("connected: traffic of attached qubes goes through %s%s%s%s, "
+			 "but the VPN pushed no usable DNS server: their DNS is blocked",
+			 t.dev, env.remote[0] ? " (server " : "", env.remote,
+			 env.remote[0] ? ")" : "");
+	return 0;
+}
