@@ -17,7 +17,8 @@
  * DNS, table inet qubes-vpn-dns, exists while connected: a nat prerouting
  * chain at dstnat - 10 (before Qubes' dnat-dns, so Qubes rebuilding its
  * chain cannot redirect) that DNATs the virtual DNS addresses to the VPN's
- * servers. Disconnecting makes it dormant; DNS then reaches no DNAT of ours
+ * servers, or drops what is addressed to them when the VPN gave no server
+ * of that family. Disconnecting makes it dormant; DNS then reaches no DNAT of ours
  * and the kill switch drops it. Its user data describes it, so a reconnect
  * with the same servers only wakes it up.
  *
@@ -48,6 +49,7 @@
 #define C_MSS "clamp-mss"
 #define C_MASQ "masquerade-tunnel"
 #define C_DNAT "dns-to-vpn"
+#define C_DNS_UNMAPPED "drop-unmapped-dns"
 
 #define PRIO_MANGLE (-150)
 #define PRIO_FILTER (-10)        /* before Qubes' own filter chains (0) */
@@ -185,7 +187,29 @@ static void put_dnat(struct nl_buf *b, uint8_t nfproto, const void *vdns, const 
 	nft_rule_end(b, r);
 }
 
-/* Virtual address i goes to VPN server i, or to the only one there is. */
+static void put_drop_unmapped(struct nl_buf *b, uint8_t nfproto, const void *vdns,
+			      uint8_t l4proto)
+{
+	struct nlattr *r = nft_rule_start(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "prerouting",
+					  C_DNS_UNMAPPED, "adding a DNS drop to " DNS_WHAT);
+
+	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
+	nft_match_daddr(b, nfproto, vdns);
+	nft_match_l4proto(b, l4proto);
+	nft_match_th_dport(b, 53);
+	nft_expr_counter(b);
+	nft_expr_verdict(b, NF_DROP, NULL);
+	nft_rule_end(b, r);
+}
+
+/* Virtual address i goes to VPN server i, or to the only one there is.
+ * A virtual address of a family the VPN gave no server for is dropped
+ * here, before Qubes' dnat-dns could send it anywhere else (into the tunnel
+ * towards the NetVM's resolver, say). All nat chains of a hook run inside
+ * the kernel's one NAT hook, ordered by their priorities, so only a nat
+ * chain can act before Qubes' DNAT; it sees the first packet of every
+ * connection, and a connection whose first packet is dropped never gets
+ * past its first packet. */
 static void put_dns_table(struct nl_buf *b, const struct gw_tunnel *t, const char *desc)
 {
 	static const struct nft_hook prerouting = {
@@ -198,17 +222,27 @@ static void put_dns_table(struct nl_buf *b, const struct gw_tunnel *t, const cha
 			    "re-creating " DNS_WHAT);
 	nft_chain_add(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "prerouting", &prerouting,
 		      "adding chain prerouting to " DNS_WHAT);
-	for (i = 0; t->ndns4 && i < t->nvdns4; i++) {
-		const struct in_addr *d = &t->dns4[i < t->ndns4 ? i : 0];
+	for (i = 0; i < t->nvdns4; i++) {
+		if (t->ndns4) {
+			const struct in_addr *d = &t->dns4[i < t->ndns4 ? i : 0];
 
-		put_dnat(b, NFPROTO_IPV4, &t->vdns4[i], d, IPPROTO_UDP);
-		put_dnat(b, NFPROTO_IPV4, &t->vdns4[i], d, IPPROTO_TCP);
+			put_dnat(b, NFPROTO_IPV4, &t->vdns4[i], d, IPPROTO_UDP);
+			put_dnat(b, NFPROTO_IPV4, &t->vdns4[i], d, IPPROTO_TCP);
+		} else {
+			put_drop_unmapped(b, NFPROTO_IPV4, &t->vdns4[i], IPPROTO_UDP);
+			put_drop_unmapped(b, NFPROTO_IPV4, &t->vdns4[i], IPPROTO_TCP);
+		}
 	}
-	for (i = 0; t->ndns6 && i < t->nvdns6; i++) {
-		const struct in6_addr *d = &t->dns6[i < t->ndns6 ? i : 0];
+	for (i = 0; i < t->nvdns6; i++) {
+		if (t->ndns6) {
+			const struct in6_addr *d = &t->dns6[i < t->ndns6 ? i : 0];
 
-		put_dnat(b, NFPROTO_IPV6, &t->vdns6[i], d, IPPROTO_UDP);
-		put_dnat(b, NFPROTO_IPV6, &t->vdns6[i], d, IPPROTO_TCP);
+			put_dnat(b, NFPROTO_IPV6, &t->vdns6[i], d, IPPROTO_UDP);
+			put_dnat(b, NFPROTO_IPV6, &t->vdns6[i], d, IPPROTO_TCP);
+		} else {
+			put_drop_unmapped(b, NFPROTO_IPV6, &t->vdns6[i], IPPROTO_UDP);
+			put_drop_unmapped(b, NFPROTO_IPV6, &t->vdns6[i], IPPROTO_TCP);
+		}
 	}
 }
 
@@ -221,20 +255,27 @@ static void describe_dns(const struct gw_tunnel *t, char *out, size_t size)
 	unsigned i;
 
 	out[0] = '\0';
-	for (i = 0; t->ndns4 && i < t->nvdns4; i++) {
-		inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
-		inet_ntop(AF_INET, &t->dns4[i < t->ndns4 ? i : 0], d, sizeof(d));
+	for (i = 0; i < t->nvdns4 + t->nvdns6; i++) {
+		if (i < t->nvdns4) {
+			inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
+			if (t->ndns4)
+				inet_ntop(AF_INET, &t->dns4[i < t->ndns4 ? i : 0], d, sizeof(d));
+			else
+				snprintf(d, sizeof(d), "dropped");
+		} else {
+			unsigned j = i - t->nvdns4;
+
+			inet_ntop(AF_INET6, &t->vdns6[j], a, sizeof(a));
+			if (t->ndns6)
+				inet_ntop(AF_INET6, &t->dns6[j < t->ndns6 ? j : 0], d, sizeof(d));
+			else
+				snprintf(d, sizeof(d), "dropped");
+		}
 		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s>%s",
 					len ? " " : "", a, d);
 	}
-	for (i = 0; t->ndns6 && i < t->nvdns6; i++) {
-		inet_ntop(AF_INET6, &t->vdns6[i], a, sizeof(a));
-		inet_ntop(AF_INET6, &t->dns6[i < t->ndns6 ? i : 0], d, sizeof(d));
-		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s>%s",
-					len ? " " : "", a, d);
-	}
-	if (!len)
-		snprintf(out, size, "none");
+	if (len >= size && size > 4)
+		memcpy(out + size - 4, "...", 4);
 }
 
 static int read_table(const char *name, struct nft_table_info *info, int *exists)
@@ -286,7 +327,7 @@ static int dns_sleep(void)
 /* Install the DNS table for t, or just wake the one that already says so. */
 static int dns_wake(const struct gw_tunnel *t)
 {
-	static char buf[8192] __attribute__((aligned(4)));
+	static char buf[32768] __attribute__((aligned(4)));
 	struct nft_table_info info;
 	char desc[NFT_TABLE_UDATA_MAX];
 	struct nl_buf b;

@@ -44,7 +44,7 @@ done
 n=$(capture_count "$TMP/open.pcap")
 check "tcpdump sees the unprotected leak ($n packets)" [ "$n" -gt 0 ]
 check "the downstream qube reaches the internet host without protection" \
-	nsx "$APP" ping -c1 -W1 -q 198.51.100.1 >/dev/null
+	quiet nsx "$APP" ping -c1 -W1 -q 198.51.100.1
 
 # 2. With the kill switch on: nothing.
 check "forwarding on" nsx "$VPN" "$QV" forwarding on
@@ -60,8 +60,8 @@ check_eq "forwarding on: no downstream packet reaches the far side (tcpdump)" \
 status=$(nsx "$VPN" "$QV" forwarding status)
 steered=$(echo "$status" | sed -n 's/^downstream packets steered into table 78: //p')
 check "status counts downstream packets steered into table 78 ($steered)" [ "${steered:-0}" -gt 0 ]
-check "the VPN qube's own traffic is untouched" nsx "$VPN" ping -c1 -W1 -q 198.51.100.1 >/dev/null
-check "the VPN qube's own IPv6 traffic is untouched" nsx "$VPN" ping -6 -c1 -W1 -q 2001:db8:99::1 >/dev/null
+check "the VPN qube's own traffic is untouched" quiet nsx "$VPN" ping -c1 -W1 -q 198.51.100.1
+check "the VPN qube's own IPv6 traffic is untouched" quiet nsx "$VPN" ping -6 -c1 -W1 -q 2001:db8:99::1
 
 # 3. Each wall holds alone. Routing wrong (policy rules gone): the firewall.
 nsx "$VPN" ip rule del fwmark 0x78 lookup 78 priority 78

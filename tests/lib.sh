@@ -25,6 +25,9 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
+# quiet CMD...: run CMD with its output discarded (for check arguments).
+quiet() { "$@" >/dev/null 2>&1; }
+
 # check_fails NAME CMD...: ok when CMD fails.
 check_fails() {
 	local name=$1
@@ -242,4 +245,22 @@ probe_all() {
 	done
 	wait "${pids[@]}"
 	return 0
+}
+
+# dns_query NS udp|tcp SERVER: ask SERVER (from inside NS) for the A record
+# of internet.test; print the reply as hex bytes (empty on no answer).
+# Answers: 198.51.100.1 = c6 33 64 01 (the VPN's DNS), 203.0.113.99 =
+# cb 00 71 63 (the NetVM's DNS).
+DNS_QUERY='\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x08internet\x04test\x00\x00\x01\x00\x01'
+dns_query() {
+	local ns=$1 proto=$2 server=$3
+	if [ "$proto" = udp ]; then
+		nsx "$ns" timeout 3 bash -c "exec 3<>/dev/udp/$server/53 &&
+			printf '$DNS_QUERY' >&3 && dd bs=512 count=1 <&3 2>/dev/null" 2>/dev/null |
+			od -An -v -tx1 | tr -d '\n'
+	else
+		nsx "$ns" timeout 3 bash -c "exec 3<>/dev/tcp/$server/53 &&
+			printf '\x00\x1f$DNS_QUERY' >&3 && dd bs=514 count=1 <&3 2>/dev/null" 2>/dev/null |
+			od -An -v -tx1 | tr -d '\n'
+	fi
 }

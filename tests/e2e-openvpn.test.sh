@@ -1,0 +1,242 @@
+#!/bin/bash
+# e2e-openvpn.test.sh - the product's main job, end to end, with real
+# Debian openvpn (server and client), dnsmasq and tcpdump, in namespaces:
+#   APP (AppVM) -- vif5.0 -- VPN (ProxyVM: client + qubes-vpn) -- eth0 --
+#   NET (NetVM + internet: OpenVPN server, the VPN's DNS on the tunnel,
+#        the NetVM's DNS on the uplink, internet host 198.51.100.1)
+# In every state (before the tunnel, connected, after kill -9 of the client,
+# reconnected, after a soft restart, with a hostile server) downstream
+# traffic goes through the tunnel or nowhere: exact nft counters on the far
+# side of the uplink count every downstream packet that arrives in clear,
+# and the NetVM's DNS server logs every query it sees.
+. "$(dirname "$0")/lib.sh"
+
+topo_qubes
+leak_counters_install
+mkdir -p "$TMP/bin" "$TMP/fakebin" "$TMP/run" "$TMP/pki"
+for a in up down forwarding; do ln -s "$QV" "$TMP/bin/qubes-vpn-$a"; done
+
+# qubesdb as a Qubes ProxyVM has it; the hooks find it through PATH, which
+# OpenVPN passes only because the client is started with --setenv PATH.
+cat >"$TMP/fakebin/qubesdb-read" <<EOF
+#!/bin/sh
+echo "\$*" >>"$TMP/qubesdb-calls"
+case "\$1" in
+/qubes-netvm-primary-dns) echo 10.139.1.1 ;;
+/qubes-netvm-secondary-dns) echo 10.139.1.2 ;;
+*) exit 1 ;;
+esac
+EOF
+chmod +x "$TMP/fakebin/qubesdb-read"
+
+# ---- a small PKI ----
+pki() {
+	local d=$TMP/pki
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout $d/ca.key -out $d/ca.crt -subj /CN=testca -days 2 2>/dev/null
+	for who in server client; do
+		local eku=serverAuth
+		[ $who = client ] && eku=clientAuth
+		printf 'extendedKeyUsage=%s\nkeyUsage=digitalSignature,keyAgreement\n' $eku >$d/$who.ext
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-keyout $d/$who.key -out $d/$who.csr -subj /CN=$who 2>/dev/null
+		openssl x509 -req -in $d/$who.csr -CA $d/ca.crt -CAkey $d/ca.key \
+			-CAcreateserial -out $d/$who.crt -days 2 -extfile $d/$who.ext 2>/dev/null
+	done
+}
+pki
+
+# ---- DNS servers in NET ----
+# The VPN's DNS, reachable only through the tunnel; and the NetVM's DNS on
+# the uplink, which must never see a downstream query. Different answers.
+start_dns() {
+	local name=$1 answer=$2 answer6=$3
+	shift 3
+	ip netns exec "$NET" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv \
+		--no-hosts --user=root --port=53 --log-queries --log-facility="$TMP/$name.log" \
+		--address=/internet.test/$answer --address=/internet.test/$answer6 "$@" &
+	BG_PIDS+=($!)
+}
+start_dns vpndns 198.51.100.1 2001:db8:99::1 --bind-dynamic \
+	--listen-address=10.8.0.1 --listen-address=fd00:8::1 --listen-address=10.9.0.1
+start_dns netdns 203.0.113.99 2001:db8:99::99 --bind-interfaces \
+	--listen-address=10.138.5.1 --listen-address=2001:db8:1::1
+check "the NetVM's DNS server is up (it answers the VPN qube itself)" \
+	wait_until 10 bash -c "dns_query() { :; }; grep -qs 'started' '$TMP/netdns.log'"
+check_contains "the NetVM's DNS server answers the VPN qube with its own answer" \
+	"$(dns_query "$VPN" udp 10.138.5.1)" "cb 00 71 63"
+: >"$TMP/netdns.log"
+
+# ---- OpenVPN ----
+# start_server NAME PORT NET4 NET6 PUSH...
+start_server() {
+	local name=$1 port=$2 net4=$3 net6=$4 push=()
+	shift 4
+	for p in "$@"; do push+=(--push "$p"); done
+	ip netns exec "$NET" openvpn --server "$net4" 255.255.255.0 --server-ipv6 "$net6" \
+		--topology subnet --dev "tun-$name" --proto udp --local 10.138.5.1 --port "$port" \
+		--ca "$TMP/pki/ca.crt" --cert "$TMP/pki/server.crt" --key "$TMP/pki/server.key" \
+		--dh none --keepalive 1 4 --verb 3 --log "$TMP/$name.log" "${push[@]}" &
+	BG_PIDS+=($!)
+	wait_until 20 grep -qs "Initialization Sequence Completed" "$TMP/$name.log"
+}
+start_server srv 1194 10.8.0.0 fd00:8::/64 "redirect-gateway def1 ipv6" \
+	"dhcp-option DNS 10.8.0.1" "dhcp-option DNS6 fd00:8::1" "dhcp-option DOMAIN vpn.example" \
+	"route 192.0.2.0 255.255.255.0"
+
+# The client runs with the options the shipped unit uses.
+CLIENT_OPTS=(--route-noexec --script-security 2
+	--up "$TMP/bin/qubes-vpn-up" --down "$TMP/bin/qubes-vpn-down"
+	--up-restart --persist-tun)
+start_client() {
+	local port=$1
+	: >"$TMP/client.log"
+	ip netns exec "$VPN" openvpn --client --dev tun0 --proto udp --remote 10.138.5.1 "$port" \
+		--nobind --ca "$TMP/pki/ca.crt" --cert "$TMP/pki/client.crt" \
+		--key "$TMP/pki/client.key" --remote-cert-tls server --connect-retry 1 \
+		--verb 3 --log "$TMP/client.log" \
+		--setenv QUBES_VPN_RUNDIR "$TMP/run" \
+		--setenv PATH "$TMP/fakebin:/usr/sbin:/usr/bin:/sbin:/bin" \
+		"${CLIENT_OPTS[@]}" &
+	CLIENT_PID=$!
+	BG_PIDS+=($CLIENT_PID)
+}
+state_is() {
+	nsx "$VPN" "$QV" forwarding status 2>/dev/null | grep -q "^state: $1"
+}
+completed_count() {
+	grep -c "Initialization Sequence Completed" "$TMP/client.log"
+}
+
+# leaks_during NAME: probes from APP; not one of them may reach the far side
+# of the uplink in clear (exact nft counters), nor the NetVM's DNS.
+leaks_during() {
+	local before after
+	before=$(leak_count)
+	probe_all
+	# Real queries too, so that the NetVM's DNS would log them if they came.
+	dns_query "$APP" udp 10.139.1.1 >/dev/null
+	dns_query "$APP" tcp 10.139.1.2 >/dev/null
+	dns_query "$APP" udp fd09:24ef:4179::a8b:1 >/dev/null
+	after=$(leak_count)
+	check_eq "$1: no downstream packet leaves through the uplink in clear" \
+		$((after - before)) 0
+	check_eq "$1: the NetVM's DNS server saw no query" \
+		"$(grep -c 'query\[' "$TMP/netdns.log" 2>/dev/null)" 0
+}
+
+# connected_checks NAME: the downstream qube works through the tunnel.
+connected_checks() {
+	check "$1: AppVM reaches the internet host (IPv4 ping)" \
+		quiet nsx "$APP" ping -c1 -W2 -q 198.51.100.1
+	check "$1: AppVM reaches the internet host (IPv6 ping)" \
+		quiet nsx "$APP" ping -6 -c1 -W2 -q 2001:db8:99::1
+	local err
+	err=$(nsx "$APP" timeout 3 bash -c 'echo >/dev/tcp/198.51.100.1/7777' 2>&1)
+	check_contains "$1: TCP reaches the internet host (refused by it, not lost)" "$err" \
+		"Connection refused"
+	check_contains "$1: DNS over UDP to 10.139.1.1 answered by the VPN's DNS" \
+		"$(dns_query "$APP" udp 10.139.1.1)" "c6 33 64 01"
+	check_contains "$1: DNS over TCP to 10.139.1.2 answered by the VPN's DNS" \
+		"$(dns_query "$APP" tcp 10.139.1.2)" "c6 33 64 01"
+	check_contains "$1: DNS over IPv6 to fd09:24ef:4179::a8b:1 answered by the VPN's DNS" \
+		"$(dns_query "$APP" udp fd09:24ef:4179::a8b:1)" "c6 33 64 01"
+}
+
+# ---- 1. before the tunnel ----
+check "forwarding on" nsx "$VPN" "$QV" forwarding on
+leaks_during "before the tunnel"
+
+# ---- 2. connected ----
+start_client 1194
+check "client connects and the up hook switches to connected" wait_until 30 state_is connected
+leaks_during "connected"
+connected_checks "connected"
+check "up looked up the virtual DNS addresses in qubesdb (through --setenv PATH)" \
+	grep -q /qubes-netvm-primary-dns "$TMP/qubesdb-calls"
+routes4=$(nsx "$VPN" ip route show table 78)
+routes6=$(nsx "$VPN" ip -6 route show table 78)
+check_contains "IPv4: tunnel route at metric 100 in table 78" "$routes4" "default dev tun0 proto 78 scope link metric 100"
+check_contains "IPv4: blackhole stays below it" "$routes4" "blackhole default proto 78 metric 999999"
+check_contains "IPv6: tunnel route at metric 100 (not the kernel's 1024)" "$routes6" "default dev tun0 proto 78 metric 100"
+check_contains "IPv6: blackhole stays below it" "$routes6" "blackhole default dev lo proto 78 metric 999999"
+check_contains "IPv6: marked traffic takes the tunnel route" \
+	"$(nsx "$VPN" ip -6 route get 2001:db8:99::1 mark 0x78)" "dev tun0"
+check_contains "IPv4: marked traffic takes the tunnel route" \
+	"$(nsx "$VPN" ip route get 198.51.100.1 mark 0x78)" "dev tun0"
+check_eq "the VPN qube's main table is unchanged (no route via tun0)" \
+	"$(nsx "$VPN" ip route show table main | grep -c 'dev tun0 .*via\|^default dev tun0')" 0
+check_contains "state file records the connection" "$(cat "$TMP/run/state")" "dev=tun0"
+check_contains "the pushed net route was ignored and logged" "$(cat "$TMP/client.log")" \
+	"ignoring pushed route 1"
+
+# ---- 3. client killed: no down hook runs ----
+kill -9 "$CLIENT_PID"
+wait "$CLIENT_PID" 2>/dev/null
+check "after kill -9 the tunnel device disappears" \
+	wait_until 10 bash -c "! ip -n $VPN link show tun0 >/dev/null 2>&1"
+leaks_during "after kill -9 of the client"
+check "after kill -9 status reports blocked" state_is blocked
+
+# ---- 4. reconnect ----
+start_client 1194
+check "reconnects after kill -9" wait_until 30 state_is connected
+leaks_during "reconnected"
+connected_checks "reconnected"
+
+# ---- 5. soft restart (SIGUSR1, --persist-tun) ----
+n=$(completed_count)
+kill -USR1 "$CLIENT_PID"
+check "soft restart completes" wait_until 30 bash -c "[ \$(grep -c 'Initialization Sequence Completed' '$TMP/client.log') -gt $n ]"
+check "after the soft restart the gateway is connected again" wait_until 10 state_is connected
+check_contains "the down hook ran with 'restart'" "$(cat "$TMP/client.log")" \
+	"disconnected (restarting)"
+check_contains "the up hook ran with 'restart'" "$(cat "$TMP/client.log")" \
+	"restart: connecting through tun0"
+leaks_during "after a soft restart"
+connected_checks "after a soft restart"
+
+# ---- 6. orderly stop: the down hook blocks ----
+kill -TERM "$CLIENT_PID"
+wait "$CLIENT_PID" 2>/dev/null
+check "after SIGTERM the down hook leaves the gateway blocked" state_is blocked
+leaks_during "after SIGTERM"
+
+# ---- 7. a hostile server ----
+hostile=("redirect-gateway def1 ipv6" "route 192.0.2.0 255.255.255.0 net_gateway"
+	"dhcp-option DNS not-an-address" "dhcp-option DNS 127.0.0.1"
+	"dhcp-option DNS 224.0.0.1" "dhcp-option DNS 0.0.0.0" "dhcp-option DNS 10.139.1.1"
+	"dhcp-option DNS6 ::1" "dhcp-option DNS 10.9.0.1")
+for i in $(seq 2 40); do hostile+=("dhcp-option DNS 10.9.0.$i"); done
+start_server hostile 1195 10.9.0.0 fd00:9::/64 "${hostile[@]}"
+start_client 1195
+check "the hostile server's client still connects" wait_until 30 state_is connected
+status=$(nsx "$VPN" "$QV" forwarding status)
+check_contains "the first two valid DNS servers are used; IPv6 DNS, with no valid server, is dropped" "$status" \
+	"DNS: 10.139.1.1>10.9.0.1 10.139.1.2>10.9.0.2 fd09:24ef:4179::a8b:1>dropped fd09:24ef:4179::a8b:2>dropped (virtual address>VPN server)"
+log=$(cat "$TMP/client.log")
+check_contains "net_gateway route refused and logged" "$log" "its gateway is net_gateway"
+check_contains "non-address DNS refused and logged" "$log" "not a literal IP address"
+check_contains "loopback DNS refused and logged" "$log" "a loopback address"
+check_contains "multicast DNS refused and logged" "$log" "a multicast address"
+check_contains "virtual DNS as VPN DNS refused and logged" "$log" "it would loop"
+leaks_during "hostile server"
+check_contains "hostile server: DNS answered by the VPN's DNS" \
+	"$(dns_query "$APP" udp 10.139.1.1)" "c6 33 64 01"
+kill -9 "$CLIENT_PID"
+wait "$CLIENT_PID" 2>/dev/null
+
+# ---- 8. the leak checks can fail: no protection, same probes ----
+nsx "$VPN" "$QV" forwarding off
+before=$(leak_count)
+probe_all
+answer=$(dns_query "$APP" udp 10.139.1.1)
+after=$(leak_count)
+check "without protection the same probes are counted as leaks ($((after - before)))" \
+	[ $((after - before)) -gt 0 ]
+check "without protection the NetVM's DNS server sees downstream queries" \
+	[ "$(grep -c 'query\[' "$TMP/netdns.log")" -gt 0 ]
+check_contains "without protection downstream DNS is answered by the NetVM's DNS" \
+	"$answer" "cb 00 71 63"
+
+finish
