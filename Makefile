@@ -87,6 +87,10 @@ build/tests/unit: tests/unit.c $(NL_OBJS) $(HDRS)
 	@mkdir -p build/tests
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -o $@ tests/unit.c $(NL_OBJS) $(MNL_LIBS)
 
+build/tests/timeseq: tests/timeseq.c
+	@mkdir -p build/tests
+	$(CC) $(WARN) $(CFLAGS) -o $@ tests/timeseq.c
+
 check: qubes-vpn build/tests/unit musl-compile
 	tests/run
 

@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/netfilter.h>
@@ -75,18 +76,48 @@ static int open_sock(struct nl_sock *s, int bus)
 	return err;
 }
 
-/* One nfnetlink transaction on its own socket, released without waiting. */
-static int nft_commit(struct nl_buf *b, int ok, const char *context)
+/* One socket per bus for the whole run, opened on first use and closed
+ * at exit. */
+static struct nl_sock shared[2];
+
+static void close_shared(void)
 {
-	struct nl_result res;
-	struct nl_sock s;
+	nl_close(&shared[0]);
+	nl_close(&shared[1]);
+}
+
+static int shared_sock(int bus, struct nl_sock **out)
+{
+	struct nl_sock *s = &shared[bus == NETLINK_NETFILTER];
+	static int registered;
 	int err;
 
-	err = open_sock(&s, NETLINK_NETFILTER);
+	if (!s->mnl) {
+		err = open_sock(s, bus);
+		if (err < 0)
+			return err;
+		if (!registered++)
+			atexit(close_shared);
+	}
+	*out = s;
+	return 0;
+}
+
+/* One nfnetlink transaction. One that deletes nf_tables objects gets a
+ * socket of its own, whose release would wait for an RCU grace period:
+ * that release is left to a child (nl_close_nowait). */
+static int nft_commit(struct nl_buf *b, int ok, int deletes, const char *context)
+{
+	struct nl_result res;
+	struct nl_sock own, *s = &own;
+	int err;
+
+	err = deletes ? open_sock(&own, NETLINK_NETFILTER) : shared_sock(NETLINK_NETFILTER, &s);
 	if (err < 0)
 		return err;
-	err = nl_transact(&s, b, ok, &res);
-	nl_close_nowait(&s);
+	err = nl_transact(s, b, ok, &res);
+	if (deletes)
+		nl_close_nowait(&own);
 	if (err < 0)
 		log_nl_error(context, &res);
 	return err;
@@ -281,15 +312,14 @@ static void describe_dns(const struct gw_tunnel *t, char *out, size_t size)
 static int read_table(const char *name, struct nft_table_info *info, int *exists)
 {
 	struct nl_result res;
-	struct nl_sock s;
+	struct nl_sock *s;
 	int err;
 
 	*exists = 0;
-	err = open_sock(&s, NETLINK_NETFILTER);
+	err = shared_sock(NETLINK_NETFILTER, &s);
 	if (err < 0)
 		return err;
-	err = nft_table_get(&s, NFPROTO_INET, name, info, &res);
-	nl_close(&s);
+	err = nft_table_get(s, NFPROTO_INET, name, info, &res);
 	if (err == -ENOENT)
 		return 0;
 	if (err < 0) {
@@ -321,7 +351,7 @@ static int dns_sleep(void)
 	nft_table_add_flags(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, NFT_TABLE_F_DORMANT, NULL, 0,
 			    "disabling " DNS_WHAT);
 	nft_batch_end(&b);
-	return nft_commit(&b, 0, "disabling " DNS_WHAT);
+	return nft_commit(&b, 0, 0, "disabling " DNS_WHAT);
 }
 
 /* Install the DNS table for t, or just wake the one that already says so. */
@@ -331,21 +361,23 @@ static int dns_wake(const struct gw_tunnel *t)
 	struct nft_table_info info;
 	char desc[NFT_TABLE_UDATA_MAX];
 	struct nl_buf b;
-	int exists, err;
+	int exists, err, same;
 
 	describe_dns(t, desc, sizeof(desc));
 	err = read_dns_table(&info, &exists);
 	if (err < 0)
 		return err;
+	same = exists && info.udata_len == strlen(desc) + 1 &&
+	       !memcmp(info.udata, desc, info.udata_len);
 	nl_buf_init(&b, buf, sizeof(buf));
 	nft_batch_begin(&b);
-	if (exists && info.udata_len == strlen(desc) + 1 && !memcmp(info.udata, desc, info.udata_len))
+	if (same)
 		nft_table_add_flags(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, 0, NULL, 0,
 				    "enabling " DNS_WHAT);
 	else
 		put_dns_table(&b, t, desc);
 	nft_batch_end(&b);
-	return nft_commit(&b, 0, "installing " DNS_WHAT);
+	return nft_commit(&b, 0, exists && !same, "installing " DNS_WHAT);
 }
 
 /* ---- routing ---- */
@@ -475,18 +507,17 @@ static int delete_table_routes(struct nl_sock *s, uint8_t family, int keep_black
  * only closes); the first error is returned. */
 static int routes_blocked(void)
 {
-	struct nl_sock s;
+	struct nl_sock *s;
 	int err, e;
 
-	err = open_sock(&s, NETLINK_ROUTE);
+	err = shared_sock(NETLINK_ROUTE, &s);
 	if (err < 0)
 		return err;
-	err = delete_table_routes(&s, AF_INET, 1);
-	e = delete_table_routes(&s, AF_INET6, 1);
+	err = delete_table_routes(s, AF_INET, 1);
+	e = delete_table_routes(s, AF_INET6, 1);
 	err = err ? err : e;
-	e = install_blackholes_and_rules(&s);
+	e = install_blackholes_and_rules(s);
 	err = err ? err : e;
-	nl_close(&s);
 	return err;
 }
 
@@ -495,7 +526,7 @@ static int set_group(const char *dev, uint32_t group, int missing_ok)
 	char buf[128] __attribute__((aligned(4)));
 	char what[96];
 	struct nl_result res;
-	struct nl_sock s;
+	struct nl_sock *s;
 	struct nl_buf b;
 	unsigned idx = if_nametoindex(dev);
 	int err;
@@ -507,13 +538,12 @@ static int set_group(const char *dev, uint32_t group, int missing_ok)
 		return -ENODEV;
 	}
 	snprintf(what, sizeof(what), "setting interface group of %s to %u", dev, group);
-	err = open_sock(&s, NETLINK_ROUTE);
+	err = shared_sock(NETLINK_ROUTE, &s);
 	if (err < 0)
 		return err;
 	nl_buf_init(&b, buf, sizeof(buf));
 	rt_link_set_group(&b, idx, group, what);
-	err = nl_transact(&s, &b, 0, &res);
-	nl_close(&s);
+	err = nl_transact(s, &b, 0, &res);
 	if (err == -ENODEV && missing_ok)
 		return 0;
 	if (err < 0)
@@ -534,15 +564,19 @@ static int killswitch_replace(int drop_dns_table)
 	if (drop_dns_table)
 		nft_table_del(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, "removing " DNS_WHAT);
 	nft_batch_end(&b);
-	return nft_commit(&b, 0, "installing " KS_WHAT);
+	return nft_commit(&b, 0, 1, "installing " KS_WHAT);
 }
+
+static int read_killswitch(struct gw_status *st);
 
 /* Replace the kill switch only when a piece of it is missing. */
 static int killswitch_repair(void)
 {
 	struct gw_status st;
-	int err = gw_read_status(&st);
+	int err;
 
+	memset(&st, 0, sizeof(st));
+	err = read_killswitch(&st);
 	if (err < 0)
 		return err;
 	if (st.nft_table && st.nft_mark && st.nft_drop && st.nft_dns_drop)
@@ -588,18 +622,18 @@ static int tunnel_routes(const struct gw_tunnel *t, unsigned ifindex)
 	char buf[512] __attribute__((aligned(4)));
 	struct nl_result res;
 	struct rt_route r;
-	struct nl_sock s;
+	struct nl_sock *s;
 	struct nl_buf b;
 	int err;
 
-	err = open_sock(&s, NETLINK_ROUTE);
+	err = shared_sock(NETLINK_ROUTE, &s);
 	if (err < 0)
 		return err;
 	/* Without IPv6 in the tunnel, downstream IPv6 stays blackholed: drop
 	 * any tunnel route a previous connection left. */
-	err = install_blackholes_and_rules(&s);
+	err = install_blackholes_and_rules(s);
 	if (!err && !t->has_ipv6)
-		err = delete_table_routes(&s, AF_INET6, 1);
+		err = delete_table_routes(s, AF_INET6, 1);
 	if (!err) {
 		nl_buf_init(&b, buf, sizeof(buf));
 		memset(&r, 0, sizeof(r));
@@ -616,11 +650,10 @@ static int tunnel_routes(const struct gw_tunnel *t, unsigned ifindex)
 			rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
 				     "adding tunnel default route to table 78 (IPv6)");
 		}
-		err = nl_transact(&s, &b, 0, &res);
+		err = nl_transact(s, &b, 0, &res);
 		if (err < 0)
 			log_nl_error("adding tunnel routes", &res);
 	}
-	nl_close(&s);
 	return err;
 }
 
@@ -656,12 +689,12 @@ int gw_off(void)
 	int dns_exists, ks_exists;
 	struct nl_result res;
 	struct rt_rule rule;
-	struct nl_sock s;
+	struct nl_sock *s;
 	struct nl_buf b;
 	unsigned i;
 	int err;
 
-	err = open_sock(&s, NETLINK_ROUTE);
+	err = shared_sock(NETLINK_ROUTE, &s);
 	if (err < 0)
 		return err;
 	nl_buf_init(&b, buf, sizeof(buf));
@@ -672,12 +705,11 @@ int gw_off(void)
 			    ? "removing policy rule 'fwmark 0x78 lookup 78' (IPv4)"
 			    : "removing policy rule 'fwmark 0x78 lookup 78' (IPv6)");
 	}
-	err = nl_transact(&s, &b, NL_OK_MISSING, &res);
+	err = nl_transact(s, &b, NL_OK_MISSING, &res);
 	if (err < 0)
 		log_nl_error("removing policy rules", &res);
 	for (i = 0; !err && i < 2; i++)
-		err = delete_table_routes(&s, families[i], 0);
-	nl_close(&s);
+		err = delete_table_routes(s, families[i], 0);
 	if (err < 0)
 		return err;
 
@@ -695,7 +727,7 @@ int gw_off(void)
 	if (ks_exists)
 		nft_table_del(&b, NFPROTO_INET, GW_NFT_TABLE, "removing " KS_WHAT);
 	nft_batch_end(&b);
-	return nft_commit(&b, NL_OK_MISSING, "removing the nft tables");
+	return nft_commit(&b, NL_OK_MISSING, 1, "removing the nft tables");
 }
 
 /* ---- status ---- */
@@ -751,40 +783,51 @@ static int status_nft_rule(const struct nft_rule_info *r, void *data)
 	return 0;
 }
 
-int gw_read_status(struct gw_status *st)
+/* The kill switch's rules and counters, into st's nft_* fields. */
+static int read_killswitch(struct gw_status *st)
 {
-	struct nft_table_info info;
 	struct nl_result res;
-	struct nl_sock s;
-	unsigned i;
-	int err, exists;
+	struct nl_sock *s;
+	int err;
 
-	memset(st, 0, sizeof(*st));
-	err = open_sock(&s, NETLINK_ROUTE);
+	err = shared_sock(NETLINK_NETFILTER, &s);
 	if (err < 0)
 		return err;
-	for (i = 0; !err && i < 2; i++) {
-		err = rt_rule_dump(&s, families[i], status_rule, st, &res);
-		if (!err)
-			err = rt_route_dump(&s, families[i], status_route, st, &res);
-	}
-	nl_close(&s);
-	if (err < 0) {
-		log_nl_error("reading routing state", &res);
-		return err;
-	}
-
-	err = open_sock(&s, NETLINK_NETFILTER);
-	if (err < 0)
-		return err;
-	err = nft_rule_dump(&s, NFPROTO_INET, GW_NFT_TABLE, status_nft_rule, st, &res);
-	nl_close(&s);
+	err = nft_rule_dump(s, NFPROTO_INET, GW_NFT_TABLE, status_nft_rule, st, &res);
 	st->nft_dns_drop = st->nft_dns_drop == 2;
 	if (err < 0 && err != -ENOENT) {
 		log_nl_error("reading " KS_WHAT, &res);
 		return err;
 	}
 	st->nft_table = err == 0;
+	return 0;
+}
+
+int gw_read_status(struct gw_status *st)
+{
+	struct nft_table_info info;
+	struct nl_result res;
+	struct nl_sock *s;
+	unsigned i;
+	int err, exists;
+
+	memset(st, 0, sizeof(*st));
+	err = shared_sock(NETLINK_ROUTE, &s);
+	if (err < 0)
+		return err;
+	for (i = 0; !err && i < 2; i++) {
+		err = rt_rule_dump(s, families[i], status_rule, st, &res);
+		if (!err)
+			err = rt_route_dump(s, families[i], status_route, st, &res);
+	}
+	if (err < 0) {
+		log_nl_error("reading routing state", &res);
+		return err;
+	}
+
+	err = read_killswitch(st);
+	if (err < 0)
+		return err;
 
 	err = read_dns_table(&info, &exists);
 	if (err < 0)

@@ -3,6 +3,7 @@
 #include "nl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -140,6 +141,8 @@ int nl_open(struct nl_sock *s, int bus)
 	if (!s->mnl)
 		return -errno;
 	fd = mnl_socket_get_fd(s->mnl);
+	/* Never let a helper program inherit a netlink socket. */
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	/* Both are optional kernel features: ask, but do not depend on them. */
 	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
