@@ -1,0 +1,187 @@
+#!/bin/bash
+# hooks.test.sh - the up and down applets on their own, in a throwaway
+# namespace with a real tun device: validation of OpenVPN's environment
+# (every rejected variable named, the gateway left blocked), DNS choices,
+# IPv4-only tunnels, qubesdb answers good, bad and hanging, down when
+# things are already gone, logging, and missing privileges.
+. "$(dirname "$0")/lib.sh"
+
+FIXTURE=$TOP/../shared/fixtures/openvpn-2.6-up.env
+netns_new NS hooks
+nsx "$NS" ip tuntap add dev tun0 mode tun
+nsx "$NS" ip link set tun0 up
+nsx "$NS" ip addr add 10.8.0.2/24 dev tun0
+nsx "$NS" ip addr add fd00:8::1000/64 dev tun0 nodad
+mkdir -p "$TMP/run" "$TMP/fakebin"
+grep -v '^script_type=' "$FIXTURE" >"$TMP/base.env"
+
+# up_with [VAR=VALUE | -VAR]... [-- ARGS]: run the up hook with the fixture's
+# environment, changed as given (-VAR removes VAR), and nothing else but
+# QUBES_VPN_RUNDIR and PATH -- as OpenVPN would. Output in $TMP/out.
+up_with() {
+	local envs=() args=() drop=() kv
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		case $1 in
+		-*) drop+=("${1#-}") ;;
+		*) envs+=("$1") ;;
+		esac
+		shift
+	done
+	[ "${1:-}" = -- ] && { shift; args=("$@"); }
+	cp "$TMP/base.env" "$TMP/cur.env"
+	for kv in "${drop[@]}" "${envs[@]%%=*}"; do
+		grep -v "^$kv=" "$TMP/cur.env" >"$TMP/cur.tmp"
+		mv "$TMP/cur.tmp" "$TMP/cur.env"
+	done
+	[ ${#envs[@]} -gt 0 ] && printf '%s\n' "${envs[@]}" >>"$TMP/cur.env"
+	mapfile -t E <"$TMP/cur.env"
+	nsx "$NS" env -i "${E[@]}" QUBES_VPN_RUNDIR="$TMP/run" \
+		PATH="$TMP/fakebin:/usr/sbin:/usr/bin:/sbin:/bin" "$QV" up "${args[@]}" >"$TMP/out" 2>&1
+}
+status() { nsx "$NS" "$QV" forwarding status 2>&1; }
+blocked() { status | grep -q "^state: blocked"; }
+connected() { status | grep -q "^state: connected"; }
+
+# rejected NAME VAR=VALUE... : up must fail, name the variable, leave blocked.
+rejected() {
+	local name=$1 want=$2
+	shift 2
+	up_with "$@"
+	local rc=$?
+	check_eq "$name: exit 1" "$rc" 1
+	check_contains "$name: the message names it" "$(cat "$TMP/out")" "$want"
+	check "$name: the gateway is left blocked" blocked
+}
+
+check "up --help" quiet "$QV" up --help
+check_contains "up --help explains the hook" "$("$QV" up --help)" "OpenVPN's --up hook"
+check "down --help" quiet "$QV" down --help
+check_eq "up with 7 arguments is a usage error" \
+	"$("$QV" up a b c d e f g >/dev/null 2>&1; echo $?)" 2
+
+# ---- a normal connection from the real fixture ----
+check "up with OpenVPN 2.6's real environment" up_with -- tun0 1500 0 10.8.0.2 255.255.255.0 init
+check "... connects" connected
+check_contains "... logs the connection with server and DNS" "$(cat "$TMP/out")" \
+	"connected: traffic of attached qubes goes through tun0 (server 203.0.113.1). DNS: 10.8.0.1, fd00:8::1"
+check_contains "... logs with journald priority prefixes" "$(cat "$TMP/out")" "<6>qubes-vpn-up: "
+check_contains "... records the state" "$(cat "$TMP/run/state")" "dns=10.8.0.1, fd00:8::1"
+check_contains "... without qubesdb, the default virtual DNS addresses" "$(status)" \
+	"DNS: 10.139.1.1>10.8.0.1 10.139.1.2>10.8.0.1 fd09:24ef:4179::a8b:1>fd00:8::1"
+check "up again (OpenVPN restart) is fine" up_with script_context=restart -- tun0 1500 0 10.8.0.2 255.255.255.0 restart
+check_contains "... and says it is a restart" "$(cat "$TMP/out")" "restart: connecting through tun0"
+check_eq "... without stacking routes" "$(nsx "$NS" ip route show table 78 | wc -l)" 2
+
+# ---- rejected environments ----
+rejected "no environment at all" "dev is missing" -dev
+rejected "dev with a shell metacharacter" "dev is not a valid interface name" "dev=tun0;reboot"
+rejected "dev of 16 characters" "dev is not a valid interface name" "dev=tun0123456789abc"
+rejected "dev '..'" "dev is not a valid interface name" "dev=.."
+rejected "dev_type tap" "dev_type is not 'tun'" "dev_type=tap"
+rejected "ifconfig_local not an address" "ifconfig_local is not a valid IPv4 address" \
+	"ifconfig_local=10.8.0.300"
+rejected "ifconfig_local as a hostname" "ifconfig_local is not a valid IPv4 address" \
+	"ifconfig_local=vpn.example"
+rejected "ifconfig_local in octal" "ifconfig_local is not a valid IPv4 address" \
+	"ifconfig_local=010.8.0.2"
+rejected "ifconfig_netmask not contiguous" "ifconfig_netmask is not a valid netmask" \
+	"ifconfig_netmask=255.0.255.0"
+rejected "ifconfig_ipv6_local not an address" "ifconfig_ipv6_local is not a valid IPv6 address" \
+	"ifconfig_ipv6_local=fd00::zz"
+rejected "ifconfig_ipv6_local with a zone" "ifconfig_ipv6_local is not a valid IPv6 address" \
+	"ifconfig_ipv6_local=fe80::1%tun0"
+rejected "ifconfig_ipv6_netbits 129" "ifconfig_ipv6_netbits is not a number from 0 to 128" \
+	"ifconfig_ipv6_netbits=129"
+rejected "route_vpn_gateway not an address" "route_vpn_gateway is not a valid IPv4 address" \
+	"route_vpn_gateway=10.8.0.1 "
+rejected "no tunnel address at all" "ifconfig_local and ifconfig_ipv6_local are both missing" \
+	-ifconfig_local -ifconfig_ipv6_local
+rejected "argument and environment disagree" "differs from dev=tun0" -- tun1 1500 0
+rejected "tunnel device that does not exist" "tunnel device tun9: No such device" "dev=tun9"
+
+# ---- bounded and hostile values ----
+long=$(head -c 5000 /dev/zero | tr '\0' x)
+check "a 5000-byte pushed option does not stop the connection" \
+	up_with "foreign_option_4=dhcp-option DOMAIN $long"
+check_contains "... it is ignored with a message" "$(cat "$TMP/out")" \
+	"foreign_option_4 is longer than 1024 bytes: ignored"
+many=()
+for i in $(seq 1 300); do many+=("foreign_option_$i=dhcp-option DNS 10.9.$((i / 250)).$((i % 250 + 1))"); done
+check "300 pushed options" up_with -foreign_option_1 -foreign_option_2 -foreign_option_3 "${many[@]}"
+check_contains "... the excess is refused with a message" "$(cat "$TMP/out")" \
+	"more than 256 pushed options: the rest are ignored"
+check_contains "... the first two DNS servers are used" "$(status)" \
+	"10.139.1.1>10.9.0.2 10.139.1.2>10.9.0.3"
+check "a DNS option with shell metacharacters" up_with \
+	'foreign_option_2=dhcp-option DNS $(reboot);`id`' 'foreign_option_3=dhcp-option DNS6 ::1'
+check_contains "... is refused as not an address" "$(cat "$TMP/out")" "not a literal IP address"
+check_contains "... and IPv6 loopback as a loopback address" "$(cat "$TMP/out")" "a loopback address"
+check_contains "... with no usable DNS, the notice says DNS is blocked" "$(cat "$TMP/out")" \
+	"the VPN pushed no usable DNS server: their DNS is blocked"
+check_contains "... and every virtual DNS address is dropped" "$(status)" \
+	"10.139.1.1>dropped 10.139.1.2>dropped fd09:24ef:4179::a8b:1>dropped"
+
+# ---- IPv4-only tunnel ----
+check "IPv4-only tunnel" up_with -ifconfig_ipv6_local -ifconfig_ipv6_netbits \
+	-ifconfig_ipv6_remote "foreign_option_3=dhcp-option DOMAIN x"
+check_contains "... downstream IPv6 stays blackholed" "$(status)" \
+	"tunnel (IPv6): none, downstream IPv6 is blackholed"
+check_eq "... no IPv6 route into the tunnel" \
+	"$(nsx "$NS" ip -6 route show table 78 | grep -c tun0)" 0
+check_contains "... IPv6 virtual DNS dropped, IPv4 redirected" "$(status)" \
+	"10.139.1.2>10.8.0.1 fd09:24ef:4179::a8b:1>dropped"
+
+# ---- qubesdb: good, garbage, hanging ----
+cat >"$TMP/fakebin/qubesdb-read" <<'EOF'
+#!/bin/sh
+case "$1" in
+/qubes-netvm-primary-dns) echo 10.139.1.11 ;;
+/qubes-netvm-secondary-dns) echo '10.139.1.12; rm -rf /' ;;
+esac
+EOF
+chmod +x "$TMP/fakebin/qubesdb-read"
+check "up with qubesdb answering" up_with
+check_contains "... uses qubesdb's primary virtual DNS" "$(status)" "10.139.1.11>10.8.0.1"
+check_contains "... refuses a secondary that is not an address, using the default" \
+	"$(cat "$TMP/out")" "qubesdb /qubes-netvm-secondary-dns is not an IPv4 address"
+check_contains "... (the default)" "$(status)" "10.139.1.2>10.8.0.1"
+printf '#!/bin/sh\nexec sleep 20\n' >"$TMP/fakebin/qubesdb-read"
+start=$SECONDS
+check "up with a hanging qubesdb-read still connects" up_with
+check "... within the helper's time bound" [ $((SECONDS - start)) -le 4 ]
+rm "$TMP/fakebin/qubesdb-read"
+
+# ---- debug detail ----
+touch "$TMP/run/debug"
+up_with
+check_contains "debug lines appear when the run directory has 'debug'" "$(cat "$TMP/out")" \
+	"<7>qubes-vpn-up: virtual DNS 1: 10.139.1.1"
+rm "$TMP/run/debug"
+
+# ---- down ----
+down() { nsx "$NS" env -i "$@" QUBES_VPN_RUNDIR="$TMP/run" "$QV" down >"$TMP/out" 2>&1; }
+up_with
+check "down" down dev=tun0
+check "... blocks" blocked
+check_eq "... takes tun0 out of group 78" "$(nsx "$NS" ip -d link show tun0 | grep -c 'group 78')" 0
+check_contains "... says so" "$(cat "$TMP/out")" \
+	"disconnected: all traffic of attached qubes is blocked"
+check_contains "... records it" "$(cat "$TMP/run/state")" "state=blocked"
+check "down again (already blocked)" down dev=tun0
+up_with
+nsx "$NS" ip link del tun0
+check "down when the tunnel device is already gone" down dev=tun0
+check "... blocks" blocked
+check "down with an invalid dev still blocks" down 'dev=../../x'
+check_contains "... and warns" "$(cat "$TMP/out")" "dev is not a valid interface name"
+nsx "$NS" "$QV" forwarding off
+check "down with nothing armed arms the blocked state (fail closed)" down dev=tun0
+check "... complete" quiet nsx "$NS" "$QV" forwarding status --check
+
+# ---- privileges ----
+out=$(nsx "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$QV" up 2>&1)
+check_contains "up without CAP_NET_ADMIN refuses" "$out" "needs the CAP_NET_ADMIN capability"
+out=$(nsx "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$QV" down 2>&1)
+check_contains "down without CAP_NET_ADMIN refuses" "$out" "needs the CAP_NET_ADMIN capability"
+
+finish
