@@ -10,7 +10,7 @@
 
 ROUNDS=${1:-200}
 make -s -C "$TOP" build/tests/timeseq || exit 1
-FIXTURE=$TOP/../shared/fixtures/openvpn-2.6-up.env
+FIXTURE=$TOP/tests/fixtures/openvpn-2.6-up.env
 [ -r "$FIXTURE" ] || { echo "needs $FIXTURE"; exit 1; }
 
 netns_new NS bench

@@ -6,7 +6,7 @@
 # things are already gone, logging, and missing privileges.
 . "$(dirname "$0")/lib.sh"
 
-FIXTURE=$TOP/../shared/fixtures/openvpn-2.6-up.env
+FIXTURE=$TOP/tests/fixtures/openvpn-2.6-up.env
 netns_new NS hooks
 nsx "$NS" ip tuntap add dev tun0 mode tun
 nsx "$NS" ip link set tun0 up
