@@ -16,7 +16,16 @@ static const struct applet applets[] = {
 	{ "down", down_main, "OpenVPN --down hook: back to blocked" },
 	{ "forwarding", forwarding_main,
 	  "arm, block, remove or inspect the kill switch" },
+	{ "notify", notify_main, "show a desktop notification about the VPN" },
+	{ "notify-receive", notify_receive_main,
+	  "dom0 side of notify (the qrexec service " "qubesvpn.Notify)" },
 	{ "up", up_main, "OpenVPN --up hook: route downstream traffic into the tunnel" },
+};
+
+/* Names under which an applet is installed outside the qubes-vpn-* scheme:
+ * a qrexec service is a file named after the service. */
+static const struct { const char *name, *applet; } aliases[] = {
+	{ "qubesvpn.Notify", "notify-receive" },
 };
 
 #define PREFIX "qubes-vpn-"
@@ -28,7 +37,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: qubes-vpn APPLET [ARGS...]   or   qubes-vpn-APPLET [ARGS...]\n\n"
 		   "A leakproof VPN gateway for Qubes OS. Applets:\n");
 	for (i = 0; i < sizeof(applets) / sizeof(applets[0]); i++)
-		fprintf(f, "  %-12s %s\n", applets[i].name, applets[i].summary);
+		fprintf(f, "  %-15s %s\n", applets[i].name, applets[i].summary);
 	fprintf(f, "\nRun 'qubes-vpn APPLET --help' for an applet's usage.\n");
 }
 
@@ -59,6 +68,10 @@ int main(int argc, char **argv)
 		base = slash + 1;
 	if (base[0] == '-')       /* a login-shell style "-name" */
 		base++;
+
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(base, aliases[i].name))
+			return run(find(aliases[i].applet), argc, argv);
 
 	if (!strncmp(base, PREFIX, strlen(PREFIX))) {
 		a = find(base + strlen(PREFIX));

@@ -14,6 +14,8 @@
 int forwarding_main(int argc, char **argv);
 int up_main(int argc, char **argv);
 int down_main(int argc, char **argv);
+int notify_main(int argc, char **argv);
+int notify_receive_main(int argc, char **argv);
 
 /* The name messages start with: "qubes-vpn-forwarding". Set by main(). */
 extern char applet_name[64];

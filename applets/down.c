@@ -2,6 +2,7 @@
  * already gone (the tunnel device, routes, the DNS redirect). */
 #include "applet.h"
 #include "gateway.h"
+#include "notify.h"
 #include "ovpnenv.h"
 #include "state.h"
 
@@ -43,10 +44,16 @@ int down_main(int argc, char **argv)
 	if (gw_blackhole(dev) < 0) {
 		log_err("%s: could not complete the blocked state; see the errors above",
 			restart ? "restart" : "down");
+		notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
+			     "blocking attached qubes failed in part; see the journal");
 		return 1;
 	}
 	state_write_blocked();
-	log_info("disconnected%s: all traffic of attached qubes is blocked",
-		 restart ? " (restarting)" : "");
+	/* A soft restart is announced once, by the up hook that ends it. */
+	if (restart)
+		log_info("disconnected (restarting): all traffic of attached qubes is blocked");
+	else
+		notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
+			     "all traffic of attached qubes is blocked");
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include "applet.h"
 #include "gateway.h"
 #include "helper.h"
+#include "notify.h"
 #include "ovpnenv.h"
 #include "state.h"
 
@@ -40,7 +41,7 @@ static int qubesdb_ipv4(const char *key, struct in_addr *out)
 	char *argv[] = { "qubesdb-read", (char *)key, NULL };
 	char buf[64];
 	size_t n;
-	int rc = helper_run(argv, NULL, NULL, buf, sizeof(buf), QUBESDB_TIMEOUT_MS);
+	int rc = helper_run(argv, NULL, NULL, NULL, buf, sizeof(buf), QUBESDB_TIMEOUT_MS);
 
 	if (rc != 0)
 		return -1;
@@ -94,7 +95,7 @@ int up_main(int argc, char **argv)
 {
 	struct ovpn_env env;
 	struct gw_tunnel t;
-	char dns[256];
+	char dns[256], server[80], body[400];
 
 	if (wants_help(argc, argv)) {
 		fputs(usage, stdout);
@@ -131,19 +132,25 @@ int up_main(int argc, char **argv)
 		 env.restart ? "restart" : "init", t.dev,
 		 env.has_ipv4 ? "yes" : "no, stays blocked",
 		 t.has_ipv6 ? "yes" : "no, stays blocked");
-	if (gw_connect(&t) < 0)
+	if (gw_connect(&t) < 0) {
+		notify_event(URGENCY_CRITICAL, "Qubes VPN could not connect",
+			     "all traffic of attached qubes stays blocked; see the journal");
 		return 1;
+	}
 
 	dns_list(&t, dns, sizeof(dns));
 	state_write_connected(t.dev, env.remote, dns);
-	if (t.ndns4 + t.ndns6)
-		log_info("connected: traffic of attached qubes goes through %s%s%s%s. DNS: %s",
-			 t.dev, env.remote[0] ? " (server " : "", env.remote,
-			 env.remote[0] ? ")" : "", dns);
-	else
-		log_warn("connected: traffic of attached qubes goes through %s%s%s%s, "
-			 "but the VPN pushed no usable DNS server: their DNS is blocked",
-			 t.dev, env.remote[0] ? " (server " : "", env.remote,
-			 env.remote[0] ? ")" : "");
+	snprintf(server, sizeof(server), env.remote[0] ? " (server %s)" : "%s", env.remote);
+	if (t.ndns4 + t.ndns6) {
+		snprintf(body, sizeof(body), "traffic of attached qubes goes through %s%s. DNS: %s",
+			 t.dev, server, dns);
+		notify_event(URGENCY_NORMAL,
+			     env.restart ? "Qubes VPN reconnected" : "Qubes VPN connected", body);
+	} else {
+		snprintf(body, sizeof(body), "traffic of attached qubes goes through %s%s, but "
+			 "the VPN pushed no usable DNS server: their DNS is blocked", t.dev, server);
+		notify_event(URGENCY_CRITICAL, env.restart ? "Qubes VPN reconnected without DNS"
+			     : "Qubes VPN connected without DNS", body);
+	}
 	return 0;
 }

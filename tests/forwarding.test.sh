@@ -20,7 +20,7 @@ exit_code() {
 check_eq "qubes-vpn without arguments: usage, exit 2" "$(exit_code "$QV")" 2
 check_eq "qubes-vpn --help: exit 0" "$(exit_code "$QV" --help)" 0
 check_contains "qubes-vpn --help lists forwarding with a summary" "$(cat "$TMP/out")" \
-	"forwarding   arm, block, remove or inspect the kill switch"
+	"forwarding      arm, block, remove or inspect the kill switch"
 check_eq "qubes-vpn bogus: exit 127" "$(exit_code "$QV" bogus)" 127
 check_contains "qubes-vpn bogus: says applet not found" "$(cat "$TMP/out")" \
 	"bogus: applet not found"

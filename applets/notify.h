@@ -1,0 +1,27 @@
+/* notify.h - tell the person at the keyboard: over qrexec to the GUI
+ * domain, else with notify-send in the qube's desktop session; always a
+ * journal line and a line in the run directory's events log. */
+#ifndef QVPN_NOTIFY_H
+#define QVPN_NOTIFY_H
+
+enum urgency { URGENCY_LOW, URGENCY_NORMAL, URGENCY_CRITICAL };
+
+#define NOTIFY_SUMMARY_MAX 128    /* bytes, after sanitizing */
+#define NOTIFY_BODY_MAX 512
+#define NOTIFY_SERVICE "qubesvpn.Notify"
+#define NOTIFY_FORMAT "qubes-vpn-notify/1"
+
+/* For the hooks: journal + events log now, delivery in a detached child
+ * (at most 2 s), so the caller never waits and never fails because of it. */
+void notify_event(enum urgency u, const char *summary, const char *body);
+
+/* The message sent over qrexec (documented in README, parsed again by
+ * the dom0 service): NOTIFY_FORMAT, then urgency=, summary=, body= lines,
+ * values sanitized (no line breaks). Returns its length. */
+int notify_format(char *out, unsigned size, enum urgency u, const char *summary,
+		  const char *body);
+
+const char *urgency_name(enum urgency u);
+int urgency_parse(const char *s, enum urgency *u);
+
+#endif
