@@ -28,6 +28,14 @@ case "\$1" in
 esac
 EOF
 chmod +x "$TMP/fakebin/qubesdb-read"
+# The hooks' notifications: a fake qrexec-client-vm records each message.
+cat >"$TMP/fakebin/qrexec-client-vm" <<EOF
+#!/bin/sh
+{ echo "--- \$*"; cat; } >>"$TMP/notifications"
+EOF
+chmod +x "$TMP/fakebin/qrexec-client-vm"
+: >"$TMP/notifications"
+notified() { grep -qF -- "$1" "$TMP/notifications"; }
 
 # ---- a small PKI ----
 pki() {
@@ -169,6 +177,11 @@ check_eq "the VPN qube's main table is unchanged (no route via tun0)" \
 check_contains "state file records the connection" "$(cat "$TMP/run/state")" "dev=tun0"
 check_contains "the pushed net route was ignored and logged" "$(cat "$TMP/client.log")" \
 	"ignoring pushed route 1"
+check "the up hook announced the connection over qrexec" \
+	wait_until 5 notified "summary=Qubes VPN connected"
+check "... with device, server and DNS" notified \
+	"body=traffic of attached qubes goes through tun0 (server 10.138.5.1). DNS: 10.8.0.1, fd00:8::1"
+check "... to dom0's qubesvpn.Notify" notified "--- dom0 qubesvpn.Notify"
 
 # ---- 3. client killed: no down hook runs ----
 kill -9 "$CLIENT_PID"
@@ -186,6 +199,8 @@ connected_checks "reconnected"
 
 # ---- 5. soft restart (SIGUSR1, --persist-tun) ----
 n=$(completed_count)
+wait_until 5 notified "summary=Qubes VPN connected"
+before_restart=$(grep -c '^qubes-vpn-notify/1' "$TMP/notifications")
 kill -USR1 "$CLIENT_PID"
 check "soft restart completes" wait_until 30 bash -c "[ \$(grep -c 'Initialization Sequence Completed' '$TMP/client.log') -gt $n ]"
 check "after the soft restart the gateway is connected again" wait_until 10 state_is connected
@@ -193,6 +208,10 @@ check_contains "the down hook ran with 'restart'" "$(cat "$TMP/client.log")" \
 	"disconnected (restarting)"
 check_contains "the up hook ran with 'restart'" "$(cat "$TMP/client.log")" \
 	"restart: connecting through tun0"
+check "the soft restart is announced once, as a reconnection" \
+	wait_until 5 notified "summary=Qubes VPN reconnected"
+check_eq "... and only once (no 'disconnected' before it)" \
+	"$(( $(grep -c '^qubes-vpn-notify/1' "$TMP/notifications") - before_restart ))" 1
 leaks_during "after a soft restart"
 connected_checks "after a soft restart"
 
@@ -200,6 +219,9 @@ connected_checks "after a soft restart"
 kill -TERM "$CLIENT_PID"
 wait "$CLIENT_PID" 2>/dev/null
 check "after SIGTERM the down hook leaves the gateway blocked" state_is blocked
+check "the down hook announced it" wait_until 5 notified "summary=Qubes VPN disconnected"
+check "... critically, saying traffic is blocked" notified \
+	"body=all traffic of attached qubes is blocked"
 leaks_during "after SIGTERM"
 
 # ---- 7. a hostile server ----
