@@ -102,7 +102,17 @@ install: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/qubes-vpn
 	for a in $(APPLETS); do ln -sfn qubes-vpn $(DESTDIR)$(SBINDIR)/qubes-vpn-$$a; done
 
+# dom0 side of notifications: the qrexec service and its policy. The
+# service is the same binary, found by its name (qubesvpn.Notify).
+LIBDIR ?= $(PREFIX)/lib
+
+install-dom0: $(BIN)
+	install -d $(DESTDIR)$(LIBDIR)/qubes-vpn $(DESTDIR)/etc/qubes-rpc $(DESTDIR)/etc/qubes/policy.d
+	install -m 0755 $(BIN) $(DESTDIR)$(LIBDIR)/qubes-vpn/qubes-vpn
+	ln -sfn $(LIBDIR)/qubes-vpn/qubes-vpn $(DESTDIR)/etc/qubes-rpc/qubesvpn.Notify
+	install -m 0644 dom0/50-qubes-vpn.policy $(DESTDIR)/etc/qubes/policy.d/50-qubes-vpn.policy
+
 clean:
 	rm -rf build qubes-vpn
 
-.PHONY: all static musl-compile check install clean
+.PHONY: all static musl-compile check install install-dom0 clean

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #define NOTIFY_STEP_MS 1000        /* each path; two paths: 2 s in all */
@@ -183,6 +184,9 @@ void notify_event(enum urgency u, const char *summary, const char *body)
 	if (fork() != 0)
 		return;
 	setsid();
+	/* Nobody waits for this: let it yield the CPU to whatever the VPN
+	 * does next (a reconnect, the next hook). */
+	setpriority(PRIO_PROCESS, 0, 10);
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);

@@ -39,7 +39,7 @@ int session_find(struct session *s)
 		uid = strtoul(d->d_name, &end, 10);
 		if (*end || uid < UID_MIN_DESKTOP || uid > UID_MAX_DESKTOP || (best && uid >= best))
 			continue;
-		snprintf(rt, sizeof(rt), "%s/%s", root, d->d_name);
+		snprintf(rt, sizeof(rt), "%s/%.5s", root, d->d_name);
 		snprintf(b, sizeof(b), "%s/bus", rt);
 		/* lstat: a link could point at someone else's bus. */
 		if (lstat(rt, &dir) < 0 || !S_ISDIR(dir.st_mode) || dir.st_uid != uid ||

@@ -31,9 +31,13 @@ table inet qubes-vpn-dns {
 }
 EOF2
 nsx "$NS" nft delete table inet qubes-vpn-dns
+# The run directory on tmpfs, as /run is in a Qubes VM (OpenVPN would pass
+# it with --setenv; here it must not be the host's /run).
+RUN=$(mktemp -d /dev/shm/qvbench.XXXXXX)
+trap 'rm -rf "$RUN"; cleanup' EXIT
 grep -v '^script_type=' "$FIXTURE" >"$TMP/up.env"
-echo script_type=up >>"$TMP/up.env"
-printf 'dev=tun0\nscript_type=down\nscript_context=init\n' >"$TMP/down.env"
+printf 'script_type=up\nQUBES_VPN_RUNDIR=%s\n' "$RUN" >>"$TMP/up.env"
+printf 'dev=tun0\nscript_type=down\nscript_context=init\nQUBES_VPN_RUNDIR=%s\n' "$RUN" >"$TMP/down.env"
 echo "PATH=/usr/sbin:/usr/bin:/sbin:/bin" >"$TMP/path.env"
 ARGS="tun0 1500 0 10.8.0.2 255.255.255.0 init"
 IP=$(command -v ip) NFT=$(command -v nft)
