@@ -14,12 +14,20 @@ table inet qubes-vpn {
 	chain prerouting {
 		type filter hook prerouting priority mangle; policy accept;
 		iifname "vif*" counter meta mark set 0x78 comment "mark-downstream"
+	}
+	chain input {
+		type filter hook input priority filter - 10; policy accept;
 		iifname "vif*" udp dport 53 counter drop comment "drop-dns-udp"
 		iifname "vif*" tcp dport 53 counter drop comment "drop-dns-tcp"
 	}
 	chain forward {
 		type filter hook forward priority filter - 10; policy accept;
-		iifname "vif*" counter drop comment "drop-downstream"
+		iifname "vif*" oifgroup != 78 counter drop comment "drop-downstream"
+		oifgroup 78 tcp flags syn tcp option maxseg size set rt mtu comment "clamp-mss"
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat - 10; policy accept;
+		oifgroup 78 masquerade comment "masquerade-tunnel"
 	}
 }
 EOF
