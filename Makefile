@@ -8,7 +8,7 @@ DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS     ?= -O2 -g
-APPLETS    := down forwarding notify notify-receive up
+APPLETS    := configurator down forwarding notify notify-receive up
 
 WARN     := -std=gnu99 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
             -Wmissing-prototypes -Wstrict-prototypes

@@ -13,6 +13,7 @@ struct applet {
 };
 
 static const struct applet applets[] = {
+	{ "configurator", configurator_main, "edit and check the VPN configuration" },
 	{ "down", down_main, "OpenVPN --down hook: back to blocked" },
 	{ "forwarding", forwarding_main,
 	  "arm, block, remove or inspect the kill switch" },

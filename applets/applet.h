@@ -13,6 +13,7 @@
 /* Applet entry points; argv[0] is the applet's own name. */
 int forwarding_main(int argc, char **argv);
 int up_main(int argc, char **argv);
+int configurator_main(int argc, char **argv);
 int down_main(int argc, char **argv);
 int notify_main(int argc, char **argv);
 int notify_receive_main(int argc, char **argv);
