@@ -96,8 +96,30 @@ check: qubes-vpn build/tests/unit musl-compile
 
 # BIN=build/static/qubes-vpn installs the static build instead.
 BIN ?= qubes-vpn
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+PRESETDIR  ?= $(PREFIX)/lib/systemd/system-preset
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DATADIR    ?= $(PREFIX)/share
+UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-config.path \
+         qubes-vpn-restart.service
 
-install: $(BIN)
+# The VM side: binary, applet links, systemd units, user, configurator menu.
+install: install-bin
+	install -d $(DESTDIR)$(UNITDIR)/qubes-network.service.d $(DESTDIR)$(PRESETDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(DATADIR)/applications $(DESTDIR)$(DATADIR)/doc/qubes-vpn
+	for u in $(UNITS); do install -m 0644 units/$$u $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 0644 units/qubes-network.service.d/30-qubes-vpn.conf \
+		$(DESTDIR)$(UNITDIR)/qubes-network.service.d/30-qubes-vpn.conf
+	install -m 0644 units/75-qubes-vpn.preset $(DESTDIR)$(PRESETDIR)/75-qubes-vpn.preset
+	install -m 0644 units/qubes-vpn.sysusers $(DESTDIR)$(SYSUSERSDIR)/qubes-vpn.conf
+	install -m 0644 units/qubes-vpn.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qubes-vpn.conf
+	install -m 0644 units/qubes-vpn-configurator.desktop \
+		$(DESTDIR)$(DATADIR)/applications/qubes-vpn-configurator.desktop
+	install -m 0644 README.md $(DESTDIR)$(DATADIR)/doc/qubes-vpn/README.md
+
+install-bin: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/qubes-vpn
 	for a in $(APPLETS); do ln -sfn qubes-vpn $(DESTDIR)$(SBINDIR)/qubes-vpn-$$a; done
@@ -112,7 +134,29 @@ install-dom0: $(BIN)
 	ln -sfn $(LIBDIR)/qubes-vpn/qubes-vpn $(DESTDIR)/etc/qubes-rpc/qubesvpn.Notify
 	install -m 0644 dom0/50-qubes-vpn.policy $(DESTDIR)/etc/qubes/policy.d/50-qubes-vpn.policy
 
+# ---- packages ----
+VERSION := $(shell sed -n 's/^Version:[[:space:]]*//p' rpm/qubes-vpn.spec)
+RPMDIR  := $(CURDIR)/build/rpm
+
+# Source tarball of the tracked files (or of the tree, outside git), with
+# fixed owners and times so that it does not depend on who built it.
+dist:
+	@mkdir -p build/dist
+	if git -C $(CURDIR) rev-parse --git-dir >/dev/null 2>&1; then \
+		git -C $(CURDIR) ls-files; else find . -path ./build -prune -o -type f -print; \
+	fi | LC_ALL=C sort | tar --transform 's,^\.*/*,qubes-vpn-$(VERSION)/,' --owner=0 --group=0 \
+		--numeric-owner --mtime=@0 --no-recursion -czf build/dist/qubes-vpn-$(VERSION).tar.gz -T -
+
+# RPMs for the VM (qubes-vpn) and dom0 (qubes-vpn-dom0). With
+# MUSL_SYSROOT the binary is static; otherwise it needs libmnl.
+rpm: dist
+	@mkdir -p $(RPMDIR)/SOURCES
+	cp build/dist/qubes-vpn-$(VERSION).tar.gz $(RPMDIR)/SOURCES/
+	rpmbuild -bb --nodeps --define "_topdir $(RPMDIR)" \
+		$(if $(MUSL_SYSROOT),--define "musl_sysroot $(MUSL_SYSROOT)") rpm/qubes-vpn.spec
+	@find $(RPMDIR)/RPMS -name '*.rpm' -printf '%p\n'
+
 clean:
 	rm -rf build qubes-vpn
 
-.PHONY: all static musl-compile check install install-dom0 clean
+.PHONY: all static musl-compile check install install-bin install-dom0 dist rpm clean
