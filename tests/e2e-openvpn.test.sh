@@ -92,10 +92,12 @@ start_server srv 1194 10.8.0.0 fd00:8::/64 "redirect-gateway def1 ipv6" \
 	"dhcp-option DNS 10.8.0.1" "dhcp-option DNS6 fd00:8::1" "dhcp-option DOMAIN vpn.example" \
 	"route 192.0.2.0 255.255.255.0"
 
-# The client runs with the options the shipped unit uses.
-CLIENT_OPTS=(--route-noexec --script-security 2
-	--up "$TMP/bin/qubes-vpn-up" --down "$TMP/bin/qubes-vpn-down"
-	--up-restart --persist-tun)
+# The client runs with exactly the options the shipped unit gives OpenVPN
+# after --config, the installed paths of the hooks pointing at this build.
+unit_opts=$(sed -n 's/^ExecStart=.* --config qubes-vpn\.conf //p' "$TOP/units/qubes-vpn.service")
+read -r -a CLIENT_OPTS <<<"${unit_opts//\/usr\/sbin\//$TMP/bin/}"
+check_eq "the client gets the unit's options" "${CLIENT_OPTS[*]}" \
+	"--route-noexec --script-security 2 --up $TMP/bin/qubes-vpn-up --down $TMP/bin/qubes-vpn-down --up-restart --persist-tun"
 start_client() {
 	local port=$1
 	: >"$TMP/client.log"
