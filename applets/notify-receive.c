@@ -64,6 +64,47 @@ static char *take_line(char **p, const char *key)
 	return line + k;
 }
 
+/* Parse and check one message (buf holds len bytes and room for a NUL).
+ * On success fills u, s and b (sanitized, NUL-terminated, sizes
+ * NOTIFY_SUMMARY_MAX and NOTIFY_BODY_MAX) and returns 0; otherwise returns
+ * -EINVAL and says why. */
+int notify_parse(char *buf, size_t len, enum urgency *u, char *s, char *b, const char **why)
+{
+	char *p = buf, *v_urg, *v_sum, *v_body;
+
+	if (len > MESSAGE_MAX) {
+		*why = "message longer than 2048 bytes";
+		return -EINVAL;
+	}
+	if (memchr(buf, '\0', len)) {
+		*why = "message contains NUL bytes";
+		return -EINVAL;
+	}
+	buf[len] = '\0';
+	if (!take_line(&p, NOTIFY_FORMAT) || strcmp(buf, NOTIFY_FORMAT)) {
+		*why = "not a " NOTIFY_FORMAT " message";
+		return -EINVAL;
+	}
+	v_urg = take_line(&p, "urgency=");
+	v_sum = v_urg ? take_line(&p, "summary=") : NULL;
+	v_body = v_sum ? take_line(&p, "body=") : NULL;
+	if (!v_body || *p) {
+		*why = "lines missing, out of order, or extra";
+		return -EINVAL;
+	}
+	if (urgency_parse(v_urg, u) < 0) {
+		*why = "unknown urgency";
+		return -EINVAL;
+	}
+	sanitize_text(v_sum, s, NOTIFY_SUMMARY_MAX);
+	sanitize_text(v_body, b, NOTIFY_BODY_MAX);
+	if (!s[0]) {
+		*why = "empty summary";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int refuse(const char *why)
 {
 	log_err("refusing a notification: %s", why);
@@ -96,7 +137,7 @@ int notify_receive_main(int argc, char **argv)
 			 "LANG=C.UTF-8", NULL };
 	char *send[] = { "notify-send", "--app-name=qubes-vpn", urg, "--", summary, b, NULL };
 	const char *qube = getenv("QREXEC_REMOTE_DOMAIN");
-	char *p = buf, *v_urg, *v_sum, *v_body;
+	const char *why;
 	struct helper_user user;
 	struct session ses;
 	enum urgency u;
@@ -113,24 +154,8 @@ int notify_receive_main(int argc, char **argv)
 		return refuse("QREXEC_REMOTE_DOMAIN is missing or not a qube name");
 	if (read_message(buf, MESSAGE_MAX + 1, &len) < 0)
 		return refuse("cannot read stdin");
-	if (len > MESSAGE_MAX)
-		return refuse("message longer than 2048 bytes");
-	if (memchr(buf, '\0', len))
-		return refuse("message contains NUL bytes");
-	buf[len] = '\0';
-	if (!take_line(&p, NOTIFY_FORMAT) || strcmp(buf, NOTIFY_FORMAT))
-		return refuse("not a " NOTIFY_FORMAT " message");
-	v_urg = take_line(&p, "urgency=");
-	v_sum = v_urg ? take_line(&p, "summary=") : NULL;
-	v_body = v_sum ? take_line(&p, "body=") : NULL;
-	if (!v_body || *p)
-		return refuse("lines missing, out of order, or extra");
-	if (urgency_parse(v_urg, &u) < 0)
-		return refuse("unknown urgency");
-	sanitize_text(v_sum, s, sizeof(s));
-	sanitize_text(v_body, b, sizeof(b));
-	if (!s[0])
-		return refuse("empty summary");
+	if (notify_parse(buf, len, &u, s, b, &why) < 0)
+		return refuse(why);
 	snprintf(summary, sizeof(summary), "%s (%s)", s, qube);
 	qlog(u == URGENCY_CRITICAL ? LOG_WARNING : LOG_INFO, "from %s: %s%s%s", qube, s,
 	     b[0] ? ": " : "", b);

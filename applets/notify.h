@@ -4,6 +4,8 @@
 #ifndef QVPN_NOTIFY_H
 #define QVPN_NOTIFY_H
 
+#include <stddef.h>
+
 enum urgency { URGENCY_LOW, URGENCY_NORMAL, URGENCY_CRITICAL };
 
 #define NOTIFY_SUMMARY_MAX 128    /* bytes, after sanitizing */
@@ -20,6 +22,10 @@ void notify_event(enum urgency u, const char *summary, const char *body);
  * values sanitized (no line breaks). Returns its length. */
 int notify_format(char *out, unsigned size, enum urgency u, const char *summary,
 		  const char *body);
+
+/* The dom0 side's parser of that message (notify-receive.c). */
+int notify_parse(char *buf, size_t len, enum urgency *u, char *summary, char *body,
+		 const char **why);
 
 const char *urgency_name(enum urgency u);
 int urgency_parse(const char *s, enum urgency *u);
