@@ -91,7 +91,49 @@ build/tests/timeseq: tests/timeseq.c
 	@mkdir -p build/tests
 	$(CC) $(WARN) $(CFLAGS) -o $@ tests/timeseq.c
 
-check: qubes-vpn build/tests/unit musl-compile
+# ---- fuzzing (clang, libFuzzer) ----
+# Targets: tests/fuzz/NAME.c. `make fuzz` runs each for FUZZ_SECONDS on a
+# working copy of its corpus; `make fuzz-short` (part of check) replays the
+# corpus and regression inputs and fuzzes each for a few seconds.
+FUZZ_CC      ?= clang
+FUZZ_TARGETS := ovpnenv text nlreply
+FUZZ_SECONDS ?= 600
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                -std=gnu99 -Wall -Wextra -Werror
+FUZZ_SRC_ovpnenv := applets/ovpnenv.c applets/common.c nl/nl.c
+FUZZ_SRC_text    := applets/ovpnenv.c applets/common.c nl/nl.c applets/sanitize.c \
+                    applets/notify-receive.c applets/notify.c applets/helper.c applets/session.c
+FUZZ_SRC_nlreply := $(sort $(wildcard nl/*.c))
+
+build/fuzz/%: tests/fuzz/%.c $(HDRS) $(SRCS)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(MNL_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(MNL_LIBS)
+
+build/tests/record: tests/fuzz/record.c $(NL_OBJS)
+	@mkdir -p build/tests
+	$(CC) $(WARN) $(CFLAGS) $(MNL_CFLAGS) -o $@ tests/fuzz/record.c $(NL_OBJS) $(MNL_LIBS)
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/%)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/work-$$t tests/fuzz/regressions/$$t; \
+		cp -n tests/fuzz/corpus/$$t/* build/fuzz/work-$$t/ 2>/dev/null; \
+		echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=2 -timeout=5 \
+			-rss_limit_mb=1024 -artifact_prefix=tests/fuzz/regressions/$$t/ \
+			build/fuzz/work-$$t || exit 1; \
+	done
+
+fuzz-short: $(FUZZ_TARGETS:%=build/fuzz/%)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/short-$$t; \
+		cp -n tests/fuzz/corpus/$$t/* tests/fuzz/regressions/$$t/* build/fuzz/short-$$t/ 2>/dev/null; \
+		build/fuzz/$$t -max_total_time=$(or $(FUZZ_SHORT),5) -close_fd_mask=2 -timeout=5 \
+			-rss_limit_mb=1024 -artifact_prefix=build/fuzz/ build/fuzz/short-$$t \
+			>build/fuzz/short-$$t.log 2>&1 || { tail -30 build/fuzz/short-$$t.log; exit 1; }; \
+		echo "fuzz-short: $$t ok ($$(ls build/fuzz/short-$$t | wc -l) inputs)"; \
+	done
+
+check: qubes-vpn build/tests/unit musl-compile fuzz-short
 	tests/run
 
 # BIN=build/static/qubes-vpn installs the static build instead.
@@ -159,4 +201,4 @@ rpm: dist
 clean:
 	rm -rf build qubes-vpn
 
-.PHONY: all static musl-compile check install install-bin install-dom0 dist rpm clean
+.PHONY: all static musl-compile check install install-bin install-dom0 dist rpm fuzz fuzz-short clean

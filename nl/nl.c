@@ -202,6 +202,24 @@ int nl_parse_ack(const struct nlmsghdr *nlh, uint32_t *seq, char *extack, size_t
 	return e->error;
 }
 
+int nl_msg_ok(const struct nlmsghdr *nlh, int len)
+{
+	/* The aligned length must fit too: attribute walkers (libmnl's
+	 * mnl_attr_parse) read up to the aligned end of a message. The
+	 * kernel always pads its messages, so this refuses nothing real. */
+	return len >= (int)NLMSG_HDRLEN && nlh->nlmsg_len >= NLMSG_HDRLEN &&
+	       nlh->nlmsg_len <= (unsigned)len &&
+	       NLMSG_ALIGN(nlh->nlmsg_len) <= (unsigned)len;
+}
+
+const struct nlmsghdr *nl_msg_next(const struct nlmsghdr *nlh, int *len)
+{
+	/* nl_msg_ok() held, so the aligned length is at most len and at
+	 * least NLMSG_HDRLEN: the walk always advances and ends. */
+	*len -= (int)NLMSG_ALIGN(nlh->nlmsg_len);
+	return (const struct nlmsghdr *)((const char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len));
+}
+
 static int is_ok_error(int err, int ok)
 {
 	if ((ok & NL_OK_EXIST) && err == -EEXIST)
@@ -296,8 +314,8 @@ int nl_transact(struct nl_sock *s, struct nl_buf *b, int ok, struct nl_result *r
 			return res->err;
 		}
 		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
+		for (nlh = (const struct nlmsghdr *)buf; nl_msg_ok(nlh, len);
+		     nlh = nl_msg_next(nlh, &len)) {
 			if (nlh->nlmsg_type != NLMSG_ERROR)
 				continue;
 			err = nl_parse_ack(nlh, &seq, extack, sizeof(extack));
@@ -339,8 +357,8 @@ int nl_dump(struct nl_sock *s, struct nl_buf *b, nl_dump_cb cb, void *data,
 			return res->err;
 		}
 		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
+		for (nlh = (const struct nlmsghdr *)buf; nl_msg_ok(nlh, len);
+		     nlh = nl_msg_next(nlh, &len)) {
 			if (nlh->nlmsg_seq != b->seq0 || nlh->nlmsg_pid != s->portid)
 				continue;
 			if (nlh->nlmsg_type == NLMSG_DONE) {

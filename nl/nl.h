@@ -73,6 +73,15 @@ typedef int (*nl_dump_cb)(const struct nlmsghdr *nlh, void *data);
 int nl_dump(struct nl_sock *s, struct nl_buf *b, nl_dump_cb cb, void *data,
 	    struct nl_result *res);
 
+/* Walk the messages of a datagram. Used instead of libmnl's
+ * mnl_nlmsg_ok(), which (libmnl 1.0.4) compares nlmsg_len as a signed int
+ * and so accepts 0xffffffff, after which mnl_nlmsg_next() never advances:
+ * an endless loop on one malformed reply; and it lets a message's aligned
+ * end lie past the buffer, where attribute parsing then reads (both found
+ * by tests/fuzz/nlreply). */
+int nl_msg_ok(const struct nlmsghdr *nlh, int len);
+const struct nlmsghdr *nl_msg_next(const struct nlmsghdr *nlh, int *len);
+
 /* Parse an NLMSG_ERROR message; exposed for tests and fuzzing.
  * Returns the error (0 for an ack), or -EBADMSG if malformed; copies the
  * extended-ack text, if any, to extack (always NUL-terminated). */
