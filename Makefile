@@ -18,26 +18,32 @@ REPRO    := -ffile-prefix-map=$(CURDIR)=.
 MNL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
 MNL_LIBS   := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
 
+# SANITIZE=1: everything (binary, unit tests, the suite) built and run
+# with AddressSanitizer and UndefinedBehaviorSanitizer, in build/san.
 SANITIZE ?=
+O     := build
+QVBIN := qubes-vpn
 ifeq ($(SANITIZE),1)
 CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
 HARDEN   :=
+O        := build/san
+QVBIN    := build/san/qubes-vpn
 endif
 
 SRCS := main.c $(sort $(wildcard applets/*.c)) $(sort $(wildcard nl/*.c))
 HDRS := $(wildcard applets/*.h nl/*.h)
-OBJS := $(SRCS:%.c=build/%.o)
-NL_OBJS := $(filter build/nl/%,$(OBJS))
+OBJS := $(SRCS:%.c=$(O)/%.o)
+NL_OBJS := $(filter $(O)/nl/%,$(OBJS))
 
-all: qubes-vpn
+all: $(QVBIN)
 
-build/%.o: %.c $(HDRS)
+$(O)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(HARDEN) $(REPRO) $(CFLAGS) $(MNL_CFLAGS) -c $< -o $@
 
-qubes-vpn: $(OBJS)
+$(QVBIN): $(OBJS)
 	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(OBJS) $(MNL_LIBS)
 
 # ---- static release build with musl ----
@@ -83,8 +89,8 @@ musl-compile: $(KHDR_DIR)/.stamp
 	@echo "musl-gcc: all $(words $(SRCS)) sources compile"
 
 # ---- tests ----
-build/tests/unit: tests/unit.c $(NL_OBJS) $(HDRS)
-	@mkdir -p build/tests
+$(O)/tests/unit: tests/unit.c $(NL_OBJS) $(HDRS)
+	@mkdir -p $(O)/tests
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -o $@ tests/unit.c $(NL_OBJS) $(MNL_LIBS)
 
 build/tests/timeseq: tests/timeseq.c
@@ -133,8 +139,8 @@ fuzz-short: $(FUZZ_TARGETS:%=build/fuzz/%)
 		echo "fuzz-short: $$t ok ($$(ls build/fuzz/short-$$t | wc -l) inputs)"; \
 	done
 
-check: qubes-vpn build/tests/unit musl-compile fuzz-short
-	tests/run
+check: $(QVBIN) $(O)/tests/unit musl-compile fuzz-short
+	QV=$(CURDIR)/$(QVBIN) UNIT=$(CURDIR)/$(O)/tests/unit tests/run
 
 # BIN=build/static/qubes-vpn installs the static build instead.
 BIN ?= qubes-vpn

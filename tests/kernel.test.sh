@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 netns_new NS kernel
-nsx "$NS" "$TOP/build/tests/unit" --kernel
+nsx "$NS" "${UNIT:-$TOP/build/tests/unit}" --kernel
 rc=$?
 # unit --kernel prints its own ok/not ok lines; pass its status on.
 exit $rc

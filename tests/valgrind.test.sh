@@ -1,0 +1,50 @@
+#!/bin/bash
+# valgrind.test.sh - the applets' normal runs under valgrind (memcheck):
+# no invalid access, no use of uninitialised memory, no definite leak.
+# Always the plain build (valgrind and AddressSanitizer do not mix).
+. "$(dirname "$0")/lib.sh"
+
+make -s -C "$TOP" qubes-vpn >/dev/null
+BIN=$TOP/qubes-vpn
+netns_new NS vg
+nsx "$NS" ip tuntap add dev tun0 mode tun
+nsx "$NS" ip link set tun0 up
+nsx "$NS" ip addr add 10.8.0.2/24 dev tun0
+mkdir -p "$TMP/run" "$TMP/cfg"
+mapfile -t UPENV <"$TOP/tests/fixtures/openvpn-2.6-up.env"
+
+# vg NAME ENV... -- ARGS: run the binary under valgrind in the namespace.
+vg() {
+	local name=$1 envs=()
+	shift
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	nsx "$NS" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin QUBES_VPN_RUNDIR="$TMP/run" \
+		"${envs[@]}" valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite --trace-children=no "$BIN" "$@" \
+		>"$TMP/vg.out" 2>&1 </dev/null
+	local rc=$?
+	check "valgrind clean: $name (exit $rc)" [ "$rc" -ne 99 ]
+	[ "$rc" -eq 99 ] && sed 's/^/#   /' "$TMP/vg.out" | head -40
+}
+vg "forwarding on" -- forwarding on
+vg "forwarding status" -- forwarding status
+vg "forwarding status --check" -- forwarding status --check
+vg "up (OpenVPN 2.6 environment)" "${UPENV[@]}" -- up tun0 1500 0 10.8.0.2 255.255.255.0 init
+vg "up again (restart, DNS table reused)" "${UPENV[@]}" script_context=restart -- up tun0
+vg "down" dev=tun0 -- down
+vg "up with hostile options" "${UPENV[@]}" "foreign_option_4=dhcp-option DNS 127.0.0.1" \
+	"foreign_option_5=dhcp-option DNS x" -- up tun0
+vg "forwarding blackhole" -- forwarding blackhole
+vg "notify" -- notify --urgency critical "Summary" "Body"
+printf 'qubes-vpn-notify/1\nurgency=low\nsummary=a\nbody=b\n' >"$TMP/msg"
+nsx "$NS" env -i QREXEC_REMOTE_DOMAIN=sys-vpn QUBES_VPN_SESSION_ROOT="$TMP/none" \
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	"$BIN" notify-receive <"$TMP/msg" >"$TMP/vg.out" 2>&1
+check "valgrind clean: notify-receive" [ $? -ne 99 ]
+printf 'client\ndev tun\nca missing.crt\n' >"$TMP/cfg/qubes-vpn.conf"
+vg "configurator --check" -- configurator --dir "$TMP/cfg" --check
+vg "forwarding off" -- forwarding off
+vg "usage error" -- forwarding frob
+vg "unknown applet" -- bogus
+finish
