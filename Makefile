@@ -139,7 +139,14 @@ fuzz-short: $(FUZZ_TARGETS:%=build/fuzz/%)
 		echo "fuzz-short: $$t ok ($$(ls build/fuzz/short-$$t | wc -l) inputs)"; \
 	done
 
-check: $(QVBIN) $(O)/tests/unit musl-compile fuzz-short
+# Static checkers, with the configuration in the tree (.clang-tidy).
+lint:
+	cppcheck --enable=warning,portability,performance --inline-suppr --error-exitcode=1 \
+		--quiet --std=c99 --suppress=missingIncludeSystem $(SRCS) tests/*.c tests/fuzz/*.c
+	clang-tidy --quiet $(SRCS) -- -std=gnu99 $(MNL_CFLAGS)
+	@echo "lint: cppcheck and clang-tidy clean"
+
+check: $(QVBIN) $(O)/tests/unit musl-compile lint fuzz-short
 	QV=$(CURDIR)/$(QVBIN) UNIT=$(CURDIR)/$(O)/tests/unit tests/run
 
 # BIN=build/static/qubes-vpn installs the static build instead.
@@ -153,6 +160,11 @@ UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-config.path \
          qubes-vpn-restart.service
 
 # The VM side: binary, applet links, systemd units, user, configurator menu.
+# Everything CI runs: the suite, then the suite built with sanitizers.
+check-all:
+	$(MAKE) check
+	$(MAKE) check SANITIZE=1
+
 install: install-bin
 	install -d $(DESTDIR)$(UNITDIR)/qubes-network.service.d $(DESTDIR)$(PRESETDIR) \
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
@@ -207,4 +219,4 @@ rpm: dist
 clean:
 	rm -rf build qubes-vpn
 
-.PHONY: all static musl-compile check install install-bin install-dom0 dist rpm fuzz fuzz-short clean
+.PHONY: all static musl-compile lint check check-all install install-bin install-dom0 dist rpm fuzz fuzz-short clean

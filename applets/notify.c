@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 
 #define NOTIFY_STEP_MS 1000        /* each path; two paths: 2 s in all */
-#define EVENTS_MAX (64 * 1024)     /* then events -> events.old */
+#define EVENTS_MAX (64L * 1024)    /* then events -> events.old */
 
 static const char usage[] =
 "Usage: qubes-vpn-notify [--urgency low|normal|critical] SUMMARY [BODY]\n"

@@ -65,8 +65,6 @@ size_t sanitize_text(const char *in, char *out, size_t size)
 			continue;
 		}
 		if (c == '\t' || c == '\n' || c == '\r') {
-			c = ' ';
-			len = 1;
 			if (o + 1 >= size)
 				break;
 			out[o++] = ' ';

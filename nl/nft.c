@@ -313,7 +313,7 @@ void nft_match_ifname(struct nl_buf *b, uint32_t meta_key, const char *name)
 	if (n >= sizeof(buf))
 		b->err = b->err ? b->err : -EINVAL;
 	else
-		memcpy(buf, name, n);
+		memcpy(buf, name, n); /* NOLINT(bugprone-not-null-terminated-result): buf is zeroed, NUL-padded to 16 */
 	nft_expr_meta_load(b, meta_key, NFT_REG_1);
 	nft_expr_cmp(b, NFT_REG_1, NFT_CMP_EQ, buf, sizeof(buf));
 }
@@ -552,10 +552,13 @@ int nft_table_get(struct nl_sock *s, uint8_t family, const char *table,
 		  struct nft_table_info *info, struct nl_result *res)
 {
 	char buf[256] __attribute__((aligned(4)));
-	struct table_get_ctx ctx = { info, 0 };
+	struct table_get_ctx ctx;
 	struct nl_buf b;
 	int err;
 
+	memset(info, 0, sizeof(*info));
+	ctx.info = info;
+	ctx.found = 0;
 	nl_buf_init(&b, buf, sizeof(buf));
 	nft_msg_start(&b, NFT_MSG_GETTABLE, NLM_F_ACK, family, "reading the table");
 	nl_put_strz(&b, NFTA_TABLE_NAME, table);

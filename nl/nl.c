@@ -132,7 +132,7 @@ int nl_open(struct nl_sock *s, int bus)
 {
 	struct timeval tv = {
 		.tv_sec = NL_RECV_TIMEOUT_MS / 1000,
-		.tv_usec = (NL_RECV_TIMEOUT_MS % 1000) * 1000,
+		.tv_usec = (NL_RECV_TIMEOUT_MS % 1000) * 1000L,
 	};
 	int one = 1, fd, err;
 
