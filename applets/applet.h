@@ -52,6 +52,13 @@ const char *rundir(void);
  * the last transaction deleted (see common.c). */
 void nl_close_nowait(struct nl_sock *s);
 
+/* Serialise every change of the gateway's state (hooks racing each other,
+ * a hook and `forwarding`): an exclusive lock on RUNDIR/lock, held until
+ * exit. Without a usable run directory it warns and goes on unlocked. */
+void gateway_lock(void);
+/* In a child that outlives the change: let go of the lock. */
+void gateway_lock_drop(void);
+
 /* True when argv[1] asks for help. */
 int wants_help(int argc, char **argv);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -115,6 +116,7 @@ void nl_close_nowait(struct nl_sock *s)
 	}
 	pid = fork();
 	if (pid == 0) {
+		gateway_lock_drop();    /* the next hook must not wait for us */
 		close(parent_alive[1]);
 		fd = open("/dev/null", O_RDWR);
 		if (fd >= 0) {
@@ -129,6 +131,42 @@ void nl_close_nowait(struct nl_sock *s)
 		_exit(0);
 	}
 	nl_close(s);
+}
+
+static int lock_fd = -1;
+
+void gateway_lock_drop(void)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
+}
+
+void gateway_lock(void)
+{
+	char path[RUNDIR_MAX + 16];
+	int fd;
+
+	if (mkdir(rundir(), 0755) < 0 && errno != EEXIST) {
+		log_warn("creating %s: %s: going on without the state lock", rundir(),
+			 strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/lock", rundir());
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_warn("opening %s: %s: going on without the state lock", path, strerror(errno));
+		return;
+	}
+	/* Held until we exit (the descriptor is never closed); another hook
+	 * holds it for a few milliseconds at most. */
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			log_warn("locking %s: %s: going on without it", path, strerror(errno));
+			close(fd);
+			return;
+		}
+	lock_fd = fd;
 }
 
 int wants_help(int argc, char **argv)

@@ -34,6 +34,7 @@ int down_main(int argc, char **argv)
 		usage_error("too many arguments (OpenVPN passes at most 6)");
 	if (require_net_admin() < 0)
 		return 1;
+	gateway_lock();
 	if (dev && !valid_ifname(dev)) {
 		log_warn("dev is not a valid interface name: blocking without it");
 		dev = NULL;

@@ -127,6 +127,8 @@ int forwarding_main(int argc, char **argv)
 		usage_error("unknown command '%s'", cmd);
 	if (require_net_admin() < 0)
 		return 1;
+	if (strcmp(cmd, "status"))
+		gateway_lock();
 
 	if (!strcmp(cmd, "on") || !strcmp(cmd, "blackhole")) {
 		if ((!strcmp(cmd, "on") ? gw_on() : gw_blackhole(NULL)) < 0) {

@@ -183,6 +183,7 @@ void notify_event(enum urgency u, const char *summary, const char *body)
 	/* The child outlives us; the hook's caller waits for us only. */
 	if (fork() != 0)
 		return;
+	gateway_lock_drop();
 	setsid();
 	/* Nobody waits for this: let it yield the CPU to whatever the VPN
 	 * does next (a reconnect, the next hook). */

@@ -105,6 +105,7 @@ int up_main(int argc, char **argv)
 		usage_error("too many arguments (OpenVPN passes at most 6)");
 	if (require_net_admin() < 0)
 		return 1;
+	gateway_lock();
 	if (ovpn_env_parse(environ, &env) < 0) {
 		gw_blackhole(NULL);
 		return 1;

@@ -14,6 +14,8 @@ BG_PIDS=()
 TMP=$(mktemp -d /tmp/qvtest.XXXXXX)
 # Unique per run, short enough for interface-name-free uses.
 RUN_ID=$$
+# The applets' run directory (state, lock, events): never the host's /run.
+export QUBES_VPN_RUNDIR=$TMP/run
 
 ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
 not_ok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
