@@ -1,0 +1,152 @@
+#!/bin/bash
+# churn.test.sh - the gateway under things moving around it, with a real
+# OpenVPN: Qubes rebuilding its firewall under live traffic, `forwarding
+# on` over live downstream flows, the tunnel flapping many times under
+# load, up and down hooks racing, the tunnel device vanishing, and the boot
+# window before the kill switch is armed. Every case asserts with the exact
+# far-side counters that no downstream packet leaves in clear, and with the
+# NetVM's DNS log that it saw no downstream query.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vpnlib.sh"
+
+start_server srv 1194 10.8.0.0 fd00:8::/64 "redirect-gateway def1 ipv6" \
+	"dhcp-option DNS 10.8.0.1" "dhcp-option DNS6 fd00:8::1"
+
+# no_leak NAME CMD...: run CMD (with probes and real DNS queries around
+# it); not one downstream packet may reach the far side in clear.
+no_leak() {
+	local name=$1 before after
+	shift
+	before=$(leak_count)
+	"$@"
+	probe_all
+	dns_query "$APP" udp 10.139.1.1 >/dev/null
+	after=$(leak_count)
+	check_eq "$name: no downstream packet leaves in clear" $((after - before)) 0
+	check_eq "$name: the NetVM's DNS saw no downstream query" \
+		"$(grep -c 'query\[' "$TMP/netdns.log")" 0
+}
+
+# ---- the boot window: before the kill switch, Qubes has forwarding off ----
+nsx "$VPN" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+no_leak "boot, uplink up, kill switch not yet armed, forwarding still off" true
+nsx "$VPN" "$QV" forwarding on
+nsx "$VPN" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+no_leak "boot, kill switch armed, then forwarding turned on" true
+
+# ---- forwarding on over live downstream flows ----
+nsx "$VPN" "$QV" forwarding off
+base=$(leak_count)
+flow_seen() { [ "$(leak_count)" -gt "$base" ]; }
+# A downstream UDP flow (one socket, one source port) sending every 20 ms.
+nsx "$APP" bash -c 'exec 3<>/dev/udp/198.51.100.1/7777
+	for i in $(seq 1 250); do echo flow >&3; sleep 0.02; done' 2>/dev/null &
+FLOW=$!
+BG_PIDS+=($FLOW)
+check "a live downstream flow leaves while unprotected" wait_until 5 flow_seen
+nsx "$VPN" "$QV" forwarding on
+sleep_poll=$(leak_count)
+# The flow keeps sending for seconds; not one more packet may get out.
+wait_until 3 bash -c "! kill -0 $FLOW 2>/dev/null" || true
+check_eq "forwarding on stops a live flow at once (conntrack does not keep it open)" \
+	$(($(leak_count) - sleep_poll)) 0
+kill $FLOW 2>/dev/null
+wait $FLOW 2>/dev/null
+
+# ---- connected, then Qubes rebuilds its firewall under live traffic ----
+start_client 1194
+check "connects" wait_until 30 state_is connected
+: >"$TMP/netdns.log"
+rebuild_qubes_firewall() {
+	local i
+	for i in 1 2 3 4 5; do
+		nsx "$VPN" nft delete table ip qubes
+		nsx "$VPN" nft delete table ip6 qubes
+		nsx "$VPN" nft -f - <<-'EOF'
+		table ip qubes {
+			chain postrouting { type nat hook postrouting priority srcnat; policy accept; oifgroup 2 accept; oif "lo" accept; masquerade; }
+			chain forward { type filter hook forward priority filter; policy accept; ct state invalid counter drop; ct state established,related accept; oifgroup 2 counter drop; }
+			chain dnat-dns { type nat hook prerouting priority dstnat; policy accept;
+				ip daddr 10.139.1.1 udp dport 53 dnat to 10.138.5.1
+				ip daddr 10.139.1.1 tcp dport 53 dnat to 10.138.5.1
+				ip daddr 10.139.1.2 udp dport 53 dnat to 10.138.5.1
+				ip daddr 10.139.1.2 tcp dport 53 dnat to 10.138.5.1
+			}
+		}
+		table ip6 qubes {
+			chain postrouting { type nat hook postrouting priority srcnat; policy accept; oifgroup 2 accept; oif "lo" accept; masquerade; }
+			chain dnat-dns { type nat hook prerouting priority dstnat; policy accept;
+				ip6 daddr fd09:24ef:4179::a8b:1 udp dport 53 dnat to 2001:db8:1::1
+			}
+		}
+		table ip qubes-firewall {
+			chain forward { type filter hook forward priority filter; policy drop;
+				ct state established,related accept
+				iifgroup 2 goto qbs-10-137-0-5
+				oifgroup 2 accept
+			}
+			chain qbs-10-137-0-5 { accept; }
+		}
+		EOF
+		probe_all
+	done
+}
+no_leak "Qubes deletes and re-creates its tables five times under traffic" rebuild_qubes_firewall
+check_contains "after the rebuilds DNS is still answered by the VPN's DNS (our DNAT wins)" \
+	"$(dns_query "$APP" udp 10.139.1.1)" "c6 33 64 01"
+check "after the rebuilds the AppVM still reaches the internet through the tunnel" \
+	quiet nsx "$APP" ping -c1 -W2 -q 198.51.100.1
+
+# ---- the tunnel flapping under load ----
+nsx "$APP" bash -c 'for i in $(seq 1 400); do
+	echo load >/dev/udp/198.51.100.1/7777; ping -c1 -W0.05 -q 2001:db8:99::1 >/dev/null 2>&1; done' &
+LOAD=$!
+BG_PIDS+=($LOAD)
+flap() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		kill -USR1 "$CLIENT_PID"
+		sleep 0.3
+	done
+}
+no_leak "eight soft restarts in quick succession under load" flap
+check "after the flapping it ends connected" wait_until 30 state_is connected
+kill $LOAD 2>/dev/null
+wait $LOAD 2>/dev/null
+
+# ---- the tunnel device vanishing without any hook ----
+vanish() {
+	kill -9 "$CLIENT_PID"
+	wait "$CLIENT_PID" 2>/dev/null
+	wait_until 10 bash -c "! ip -n $VPN link show tun0 >/dev/null 2>&1"
+}
+no_leak "the client killed under traffic (no down hook)" vanish
+check "... the gateway is blocked" state_is blocked
+
+# ---- up and down racing ----
+nsx "$VPN" ip tuntap add dev tun0 mode tun
+nsx "$VPN" ip link set tun0 up
+nsx "$VPN" ip addr add 10.8.0.2/24 dev tun0
+mapfile -t UPENV <"$TOP/tests/fixtures/openvpn-2.6-up.env"
+consistent() {
+	# Fully connected: IPv4 tunnel route, group 78, DNS redirect active.
+	# Fully blocked: none of them. Anything else is a mix.
+	local route group dns
+	route=$(nsx "$VPN" ip route show table 78 | grep -c 'dev tun0')
+	group=$(nsx "$VPN" ip -d link show tun0 | grep -c 'group 78')
+	dns=$(nsx "$VPN" "$QV" forwarding status | grep -c '^DNS: 10.139')
+	[ "$route$group$dns" = 111 ] || [ "$route$group$dns" = 000 ]
+}
+mixed=0
+for i in $(seq 1 20); do
+	nsx "$VPN" env -i QUBES_VPN_RUNDIR="$QUBES_VPN_RUNDIR" "${UPENV[@]}" "$QV" up tun0 >/dev/null 2>&1 &
+	a=$!
+	nsx "$VPN" env -i QUBES_VPN_RUNDIR="$QUBES_VPN_RUNDIR" dev=tun0 "$QV" down >/dev/null 2>&1 &
+	b=$!
+	wait $a $b
+	consistent || mixed=$((mixed + 1))
+done
+check_eq "20 races of up against down: the end state is never a mix" "$mixed" 0
+check "... and the kill switch is complete throughout" quiet nsx "$VPN" "$QV" forwarding status --check
+
+finish
