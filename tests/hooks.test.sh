@@ -35,6 +35,9 @@ up_with() {
 	done
 	[ ${#envs[@]} -gt 0 ] && printf '%s\n' "${envs[@]}" >>"$TMP/cur.env"
 	mapfile -t E <"$TMP/cur.env"
+	# A new file each time: a detached notifier of the previous run may
+	# still be writing to the old one.
+	rm -f "$TMP/out"
 	nsx "$NS" env -i "${E[@]}" QUBES_VPN_RUNDIR="$TMP/run" \
 		PATH="$TMP/fakebin:/usr/sbin:/usr/bin:/sbin:/bin" "$QV" up "${args[@]}" >"$TMP/out" 2>&1
 }
@@ -159,7 +162,7 @@ check_contains "debug lines appear when the run directory has 'debug'" "$(cat "$
 rm "$TMP/run/debug"
 
 # ---- down ----
-down() { nsx "$NS" env -i "$@" QUBES_VPN_RUNDIR="$TMP/run" "$QV" down >"$TMP/out" 2>&1; }
+down() { rm -f "$TMP/out"; nsx "$NS" env -i "$@" QUBES_VPN_RUNDIR="$TMP/run" "$QV" down >"$TMP/out" 2>&1; }
 up_with
 check "down" down dev=tun0
 check "... blocks" blocked
@@ -177,6 +180,31 @@ check_contains "... and warns" "$(cat "$TMP/out")" "dev is not a valid interface
 nsx "$NS" "$QV" forwarding off
 check "down with nothing armed arms the blocked state (fail closed)" down dev=tun0
 check "... complete" quiet nsx "$NS" "$QV" forwarding status --check
+
+# ---- objects removed behind our back while connected ----
+nsx "$NS" ip tuntap add dev tun0 mode tun
+nsx "$NS" ip link set tun0 up
+nsx "$NS" ip addr add 10.8.0.2/24 dev tun0
+for what in dns-table killswitch rule4 rule6 blackhole6; do
+	up_with
+	case $what in
+	dns-table) nsx "$NS" nft delete table inet qubes-vpn-dns ;;
+	killswitch) nsx "$NS" nft delete table inet qubes-vpn ;;
+	rule4) nsx "$NS" ip rule del fwmark 0x78 lookup 78 priority 78 ;;
+	rule6) nsx "$NS" ip -6 rule del fwmark 0x78 lookup 78 priority 78 ;;
+	blackhole6) nsx "$NS" ip -6 route del blackhole default table 78 ;;
+	esac
+	check "$what removed while connected: down still succeeds" down dev=tun0
+	check "$what removed while connected: down leaves the complete blocked state" \
+		quiet nsx "$NS" "$QV" forwarding status --check
+	check "$what removed while connected: ... blocked" blocked
+done
+up_with
+nsx "$NS" nft delete table inet qubes-vpn
+check "kill switch removed, then up again: up re-installs it" up_with
+check_contains "... and says so" "$(cat "$TMP/out")" "the kill switch was incomplete: re-installing"
+check "... complete again" quiet nsx "$NS" "$QV" forwarding status --check
+down dev=tun0
 
 # ---- privileges ----
 out=$(nsx "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$QV" up 2>&1)
