@@ -53,6 +53,35 @@ check_eq "forwarding on stops a live flow at once (conntrack does not keep it op
 kill $FLOW 2>/dev/null
 wait $FLOW 2>/dev/null
 
+# ---- forwarding on over an established TCP connection ----
+nsx "$VPN" "$QV" forwarding off
+# counter NAME: one leakwatch counter.
+counter() {
+	nsx "$NET" nft list table inet leakwatch |
+		awk -v c="\"$1\"" '$0 ~ c { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+rm -f "$TMP/go" "$TMP/first-answer"
+# DNS over one TCP connection to the NetVM's resolver (through Qubes' DNAT):
+# a query now, another on the same connection once the kill switch is on.
+nsx "$APP" timeout 20 bash -c "exec 3<>/dev/tcp/10.139.1.1/53
+	printf '\x00\x1f$DNS_QUERY' >&3
+	dd bs=512 count=1 <&3 2>/dev/null | od -An -tx1 >$TMP/first-answer
+	while [ ! -e $TMP/go ]; do sleep 0.02; done
+	printf '\x00\x1f$DNS_QUERY' >&3
+	sleep 1" 2>/dev/null &
+TCPFLOW=$!
+BG_PIDS+=($TCPFLOW)
+answered() { [ -s "$TMP/first-answer" ]; }
+check "an established downstream TCP connection works while unprotected" wait_until 10 answered
+nsx "$VPN" "$QV" forwarding on
+before=$(counter dns-tcp-v4)
+check "the oracle counted that connection while unprotected ($before packets)" [ "$before" -gt 0 ]
+touch "$TMP/go"
+wait $TCPFLOW 2>/dev/null
+check_eq "forwarding on cuts an established TCP connection: nothing more of it leaves" \
+	$(($(counter dns-tcp-v4) - before)) 0
+: >"$TMP/netdns.log"
+
 # ---- connected, then Qubes rebuilds its firewall under live traffic ----
 start_client 1194
 check "connects" wait_until 30 state_is connected
