@@ -266,3 +266,13 @@ dns_query() {
 			od -An -v -tx1 | tr -d '\n'
 	fi
 }
+
+# vpn_dns_answers NS PROTO SERVER: the answer to a query from NS is the VPN
+# DNS server's (198.51.100.1). Poll it with wait_until: dnsmasq binds the
+# tunnel's address only after the tunnel comes up (--bind-dynamic).
+vpn_dns_answers() {
+	case "$(dns_query "$@")" in
+	*"c6 33 64 01"*) return 0 ;;
+	*) return 1 ;;
+	esac
+}

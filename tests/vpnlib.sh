@@ -135,11 +135,11 @@ connected_checks() {
 	err=$(nsx "$APP" timeout 3 bash -c 'echo >/dev/tcp/198.51.100.1/7777' 2>&1)
 	check_contains "$1: TCP reaches the internet host (refused by it, not lost)" "$err" \
 		"Connection refused"
-	check_contains "$1: DNS over UDP to 10.139.1.1 answered by the VPN's DNS" \
-		"$(dns_query "$APP" udp 10.139.1.1)" "c6 33 64 01"
-	check_contains "$1: DNS over TCP to 10.139.1.2 answered by the VPN's DNS" \
-		"$(dns_query "$APP" tcp 10.139.1.2)" "c6 33 64 01"
-	check_contains "$1: DNS over IPv6 to fd09:24ef:4179::a8b:1 answered by the VPN's DNS" \
-		"$(dns_query "$APP" udp fd09:24ef:4179::a8b:1)" "c6 33 64 01"
+	check "$1: DNS over UDP to 10.139.1.1 answered by the VPN's DNS" \
+		wait_until 10 vpn_dns_answers "$APP" udp 10.139.1.1
+	check "$1: DNS over TCP to 10.139.1.2 answered by the VPN's DNS" \
+		wait_until 10 vpn_dns_answers "$APP" tcp 10.139.1.2
+	check "$1: DNS over IPv6 to fd09:24ef:4179::a8b:1 answered by the VPN's DNS" \
+		wait_until 10 vpn_dns_answers "$APP" udp fd09:24ef:4179::a8b:1
 }
 
