@@ -3,10 +3,8 @@
  * compromised. Validates the message format strictly, sanitizes the text
  * again, and shows it with the calling qube's name as its source. */
 #include "applet.h"
-#include "helper.h"
 #include "notify.h"
 #include "sanitize.h"
-#include "session.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -132,17 +130,11 @@ static int read_message(char *buf, size_t size, size_t *len)
 int notify_receive_main(int argc, char **argv)
 {
 	char buf[MESSAGE_MAX + 2], summary[NOTIFY_SUMMARY_MAX + 64], s[NOTIFY_SUMMARY_MAX];
-	char b[NOTIFY_BODY_MAX], urg[32], bus_env[224], rt_env[180];
-	char *envp[] = { bus_env, rt_env, "PATH=" HELPER_DEFAULT_PATH, "HOME=/",
-			 "LANG=C.UTF-8", NULL };
-	char *send[] = { "notify-send", "--app-name=qubes-vpn", urg, "--", summary, b, NULL };
+	char b[NOTIFY_BODY_MAX];
 	const char *qube = getenv("QREXEC_REMOTE_DOMAIN");
 	const char *why;
-	struct helper_user user;
-	struct session ses;
 	enum urgency u;
 	size_t len;
-	int rc;
 
 	if (wants_help(argc, argv)) {
 		fputs(usage, stdout);
@@ -160,25 +152,5 @@ int notify_receive_main(int argc, char **argv)
 	qlog(u == URGENCY_CRITICAL ? LOG_WARNING : LOG_INFO, "from %s: %s%s%s", qube, s,
 	     b[0] ? ": " : "", b);
 
-	if (session_find(&ses) < 0) {
-		log_err("no desktop session to show it in");
-		return 1;
-	}
-	if (geteuid() != 0 && geteuid() != ses.uid) {
-		log_err("cannot act as the desktop user (uid %u)", (unsigned)ses.uid);
-		return 1;
-	}
-	snprintf(bus_env, sizeof(bus_env), "DBUS_SESSION_BUS_ADDRESS=unix:path=%s", ses.bus);
-	snprintf(rt_env, sizeof(rt_env), "XDG_RUNTIME_DIR=%s", ses.runtime);
-	snprintf(urg, sizeof(urg), "--urgency=%s", urgency_name(u));
-	if (!b[0])
-		send[5] = NULL;
-	user.uid = ses.uid;
-	user.gid = ses.gid;
-	rc = helper_run(send, envp, &user, NULL, NULL, 0, SHOW_TIMEOUT_MS);
-	if (rc != 0) {
-		log_err("notify-send failed (%s)", rc < 0 ? strerror(-rc) : "non-zero exit");
-		return 1;
-	}
-	return 0;
+	return notify_desktop(u, summary, b, SHOW_TIMEOUT_MS) == 0 ? 0 : 1;
 }

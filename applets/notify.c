@@ -116,11 +116,8 @@ static void describe_failure(const char *what, int rc)
 		log_warn("%s: exit status %d", what, rc);
 }
 
-/* Deliver s/b (already sanitized). 0 when someone took it. */
-static int deliver(enum urgency u, const char *s, const char *b)
+int notify_desktop(enum urgency u, const char *s, const char *b, int timeout_ms)
 {
-	char *qrexec[] = { "qrexec-client-vm", "dom0", NOTIFY_SERVICE, NULL };
-	char msg[NOTIFY_SUMMARY_MAX + NOTIFY_BODY_MAX + 64];
 	char bus_env[224], rt_env[180], urg[32];
 	char *envp[] = { bus_env, rt_env, "PATH=" HELPER_DEFAULT_PATH, "HOME=/",
 			 "LANG=C.UTF-8", NULL };
@@ -130,16 +127,8 @@ static int deliver(enum urgency u, const char *s, const char *b)
 	struct session ses;
 	int rc;
 
-	notify_format(msg, sizeof(msg), u, s, b);
-	rc = helper_run(qrexec, NULL, NULL, msg, NULL, 0, NOTIFY_STEP_MS);
-	if (rc == 0) {
-		log_debug("notification sent over qrexec");
-		return 0;
-	}
-	describe_failure("qrexec-client-vm dom0 " NOTIFY_SERVICE, rc);
-
 	if (session_find(&ses) < 0) {
-		log_info("notify-send: no desktop session in this qube");
+		log_info("notify-send: no desktop session here");
 		return -ENOENT;
 	}
 	if (geteuid() != 0 && geteuid() != ses.uid) {
@@ -154,13 +143,30 @@ static int deliver(enum urgency u, const char *s, const char *b)
 		send[5] = NULL;
 	user.uid = ses.uid;
 	user.gid = ses.gid;
-	rc = helper_run(send, envp, &user, NULL, NULL, 0, NOTIFY_STEP_MS);
+	rc = helper_run(send, envp, &user, NULL, NULL, 0, timeout_ms);
 	if (rc == 0) {
 		log_debug("notification shown with notify-send as uid %u", (unsigned)ses.uid);
 		return 0;
 	}
 	describe_failure("notify-send", rc);
 	return -EIO;
+}
+
+/* Deliver s/b (already sanitized). 0 when someone took it. */
+static int deliver(enum urgency u, const char *s, const char *b)
+{
+	char *qrexec[] = { "qrexec-client-vm", "dom0", NOTIFY_SERVICE, NULL };
+	char msg[NOTIFY_SUMMARY_MAX + NOTIFY_BODY_MAX + 64];
+	int rc;
+
+	notify_format(msg, sizeof(msg), u, s, b);
+	rc = helper_run(qrexec, NULL, NULL, msg, NULL, 0, NOTIFY_STEP_MS);
+	if (rc == 0) {
+		log_debug("notification sent over qrexec");
+		return 0;
+	}
+	describe_failure("qrexec-client-vm dom0 " NOTIFY_SERVICE, rc);
+	return notify_desktop(u, s, b, NOTIFY_STEP_MS);
 }
 
 /* Sanitize, log, record; returns through s and b the sanitized text. */

@@ -23,6 +23,10 @@ void notify_event(enum urgency u, const char *summary, const char *body);
 int notify_format(char *out, unsigned size, enum urgency u, const char *summary,
 		  const char *body);
 
+/* notify-send as the desktop user, in that user's session (never as
+ * root on the user's bus). s and b must be sanitized. 0 when shown. */
+int notify_desktop(enum urgency u, const char *s, const char *b, int timeout_ms);
+
 /* The dom0 side's parser of that message (notify-receive.c). */
 int notify_parse(char *buf, size_t len, enum urgency *u, char *summary, char *body,
 		 const char **why);

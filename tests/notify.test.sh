@@ -109,7 +109,7 @@ reset
 mode qrexec-client-vm fail
 out=$(env -i PATH="$TMP/fakebin:/usr/bin:/bin" QUBES_VPN_RUNDIR="$TMP/run" \
 	QUBES_VPN_SESSION_ROOT="$TMP/sessions-empty" "$QV" notify x 2>&1; echo "rc=$?")
-check_contains "no desktop session: said, exit 1" "$out" "no desktop session in this qube"
+check_contains "no desktop session: said, exit 1" "$out" "no desktop session here"
 check_contains "... exit 1" "$out" "rc=1"
 check_eq "a system user's session (uid 999) is never used" "$(calls notify-send)" 0
 mkdir -p "$TMP/sessions2/1000"
