@@ -24,7 +24,7 @@ id -u >"\$d/uid"
 cat >"\$d/stdin"
 case "\$(cat $REC/$prog.mode 2>/dev/null)" in
 fail) exit 1 ;;
-hang) exec sleep 30 ;;
+hang) exec sleep 29.123 ;;
 esac
 exit 0
 EOF
@@ -141,7 +141,7 @@ check_eq "hanging helpers: exit 1" "$rc" 1
 check "hanging helpers: the applet returns within 2.5 s (took $ms ms)" [ "$ms" -le 2500 ]
 check_contains "... and says it gave up" "$(cat "$TMP/out")" "no answer within 1000 ms"
 check_eq "... and leaves no helper running" \
-	"$(pgrep -f "sleep 30" | wc -l)" 0
+	"$(pgrep -f "sleep 29.123" | wc -l)" 0
 
 # ---- hostile text ----
 reset
