@@ -203,34 +203,45 @@ static void put_killswitch(struct nl_buf *b)
 
 /* ---- the DNS table ---- */
 
-static void put_dnat(struct nl_buf *b, uint8_t nfproto, const void *vdns, const void *dns,
-		     uint8_t l4proto)
+/* iifname "vif*" DADDR:53 (l4proto): DNAT to dns, or, with dns NULL, drop. */
+static void put_dns_rule(struct nl_buf *b, uint8_t nfproto, const void *vdns, const void *dns,
+			 uint8_t l4proto)
 {
 	struct nlattr *r = nft_rule_start(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "prerouting",
-					  C_DNAT, "adding a DNS redirect to " DNS_WHAT);
+					  dns ? C_DNAT : C_DNS_UNMAPPED,
+					  dns ? "adding a DNS redirect to " DNS_WHAT
+					      : "adding a DNS drop to " DNS_WHAT);
 
 	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
 	nft_match_daddr(b, nfproto, vdns);
 	nft_match_l4proto(b, l4proto);
 	nft_match_th_dport(b, 53);
-	nft_expr_immediate(b, NFT_REG_1, dns, nfproto == NFPROTO_IPV4 ? 4 : 16);
-	nft_expr_nat(b, NFT_NAT_DNAT, nfproto, NFT_REG_1, 0);
+	if (dns) {
+		nft_expr_immediate(b, NFT_REG_1, dns, nfproto == NFPROTO_IPV4 ? 4 : 16);
+		nft_expr_nat(b, NFT_NAT_DNAT, nfproto, NFT_REG_1, 0);
+	} else {
+		nft_expr_counter(b);
+		nft_expr_verdict(b, NF_DROP, NULL);
+	}
 	nft_rule_end(b, r);
 }
 
-static void put_drop_unmapped(struct nl_buf *b, uint8_t nfproto, const void *vdns,
-			      uint8_t l4proto)
+/* Where virtual DNS address i of a family goes: VPN server i, or the only
+ * one there is, or nowhere (NULL: dropped). */
+static const void *dns_for(const struct gw_tunnel *t, int v6, unsigned i)
 {
-	struct nlattr *r = nft_rule_start(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "prerouting",
-					  C_DNS_UNMAPPED, "adding a DNS drop to " DNS_WHAT);
+	unsigned n = v6 ? t->ndns6 : t->ndns4;
 
-	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
-	nft_match_daddr(b, nfproto, vdns);
-	nft_match_l4proto(b, l4proto);
-	nft_match_th_dport(b, 53);
-	nft_expr_counter(b);
-	nft_expr_verdict(b, NF_DROP, NULL);
-	nft_rule_end(b, r);
+	if (!n)
+		return NULL;
+	if (i >= n)
+		i = 0;
+	return v6 ? (const void *)&t->dns6[i] : (const void *)&t->dns4[i];
+}
+
+static const void *vdns_at(const struct gw_tunnel *t, int v6, unsigned i)
+{
+	return v6 ? (const void *)&t->vdns6[i] : (const void *)&t->vdns4[i];
 }
 
 /* Virtual address i goes to VPN server i, or to the only one there is.
@@ -246,6 +257,7 @@ static void put_dns_table(struct nl_buf *b, const struct gw_tunnel *t, const cha
 	static const struct nft_hook prerouting = {
 		"nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT, NF_ACCEPT };
 	unsigned i;
+	int v6;
 
 	nft_table_add(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "creating " DNS_WHAT);
 	nft_table_del(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "clearing " DNS_WHAT);
@@ -253,58 +265,36 @@ static void put_dns_table(struct nl_buf *b, const struct gw_tunnel *t, const cha
 			    "re-creating " DNS_WHAT);
 	nft_chain_add(b, NFPROTO_INET, GW_NFT_DNS_TABLE, "prerouting", &prerouting,
 		      "adding chain prerouting to " DNS_WHAT);
-	for (i = 0; i < t->nvdns4; i++) {
-		if (t->ndns4) {
-			const struct in_addr *d = &t->dns4[i < t->ndns4 ? i : 0];
-
-			put_dnat(b, NFPROTO_IPV4, &t->vdns4[i], d, IPPROTO_UDP);
-			put_dnat(b, NFPROTO_IPV4, &t->vdns4[i], d, IPPROTO_TCP);
-		} else {
-			put_drop_unmapped(b, NFPROTO_IPV4, &t->vdns4[i], IPPROTO_UDP);
-			put_drop_unmapped(b, NFPROTO_IPV4, &t->vdns4[i], IPPROTO_TCP);
+	for (v6 = 0; v6 < 2; v6++)
+		for (i = 0; i < (v6 ? t->nvdns6 : t->nvdns4); i++) {
+			put_dns_rule(b, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, vdns_at(t, v6, i),
+				     dns_for(t, v6, i), IPPROTO_UDP);
+			put_dns_rule(b, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, vdns_at(t, v6, i),
+				     dns_for(t, v6, i), IPPROTO_TCP);
 		}
-	}
-	for (i = 0; i < t->nvdns6; i++) {
-		if (t->ndns6) {
-			const struct in6_addr *d = &t->dns6[i < t->ndns6 ? i : 0];
-
-			put_dnat(b, NFPROTO_IPV6, &t->vdns6[i], d, IPPROTO_UDP);
-			put_dnat(b, NFPROTO_IPV6, &t->vdns6[i], d, IPPROTO_TCP);
-		} else {
-			put_drop_unmapped(b, NFPROTO_IPV6, &t->vdns6[i], IPPROTO_UDP);
-			put_drop_unmapped(b, NFPROTO_IPV6, &t->vdns6[i], IPPROTO_TCP);
-		}
-	}
 }
 
-/* "10.139.1.1>10.8.0.1 ..." or "none": what the DNS table does, kept in its
- * user data and shown by status. */
+/* "10.139.1.1>10.8.0.1 ... fd09:24ef:4179::a8b:1>dropped": what the DNS
+ * table does, kept in its user data and shown by status. */
 static void describe_dns(const struct gw_tunnel *t, char *out, size_t size)
 {
 	char a[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	size_t len = 0;
 	unsigned i;
+	int v6, af;
 
 	out[0] = '\0';
-	for (i = 0; i < t->nvdns4 + t->nvdns6; i++) {
-		if (i < t->nvdns4) {
-			inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
-			if (t->ndns4)
-				inet_ntop(AF_INET, &t->dns4[i < t->ndns4 ? i : 0], d, sizeof(d));
+	for (v6 = 0; v6 < 2; v6++)
+		for (i = 0; i < (v6 ? t->nvdns6 : t->nvdns4); i++) {
+			af = v6 ? AF_INET6 : AF_INET;
+			inet_ntop(af, vdns_at(t, v6, i), a, sizeof(a));
+			if (dns_for(t, v6, i))
+				inet_ntop(af, dns_for(t, v6, i), d, sizeof(d));
 			else
 				snprintf(d, sizeof(d), "dropped");
-		} else {
-			unsigned j = i - t->nvdns4;
-
-			inet_ntop(AF_INET6, &t->vdns6[j], a, sizeof(a));
-			if (t->ndns6)
-				inet_ntop(AF_INET6, &t->dns6[j < t->ndns6 ? j : 0], d, sizeof(d));
-			else
-				snprintf(d, sizeof(d), "dropped");
+			len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s>%s",
+						len ? " " : "", a, d);
 		}
-		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s>%s",
-					len ? " " : "", a, d);
-	}
 	if (len >= size && size > 4)
 		memcpy(out + size - 4, "...", 4);
 }

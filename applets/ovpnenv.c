@@ -167,14 +167,13 @@ static void report_routes(char *const envp[])
 	int has_gw4 = optional_addr(envp, "route_net_gateway", AF_INET, &net_gw4) > 0;
 	int has_gw6 = optional_addr(envp, "net_gateway_ipv6", AF_INET6, &net_gw6) > 0;
 	char name[48];
-	unsigned n, logged = 0, total = 0;
+	unsigned n, logged = 0;
 	const char *v;
 
 	for (n = 1; n <= ROUTES_MAX; n++) {
 		snprintf(name, sizeof(name), "route_network_%u", n);
 		if (!getv(envp, name, NULL))
 			break;
-		total++;
 		if (optional_addr(envp, name, AF_INET, &net) < 0)
 			continue;
 		snprintf(name, sizeof(name), "route_gateway_%u", n);
@@ -193,7 +192,6 @@ static void report_routes(char *const envp[])
 		v = getv(envp, name, NULL);
 		if (!v)
 			break;
-		total++;
 		snprintf(name, sizeof(name), "route_ipv6_gateway_%u", n);
 		if (has_gw6 && optional_addr(envp, name, AF_INET6, &gw6) > 0 &&
 		    !memcmp(&gw6, &net_gw6, sizeof(gw6))) {
@@ -207,7 +205,6 @@ static void report_routes(char *const envp[])
 	}
 	if (logged > ROUTE_LOG_MAX)
 		log_info("ignoring %u more pushed routes", logged - ROUTE_LOG_MAX);
-	(void)total;
 }
 
 /* "dhcp-option DNS a.b.c.d" / "dhcp-option DNS6 x::y": the address, or NULL. */
