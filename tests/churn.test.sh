@@ -55,11 +55,6 @@ wait $FLOW 2>/dev/null
 
 # ---- forwarding on over an established TCP connection ----
 nsx "$VPN" "$QV" forwarding off
-# counter NAME: one leakwatch counter.
-counter() {
-	nsx "$NET" nft list table inet leakwatch |
-		awk -v c="\"$1\"" '$0 ~ c { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
-}
 rm -f "$TMP/go" "$TMP/first-answer"
 # DNS over one TCP connection to the NetVM's resolver (through Qubes' DNAT):
 # a query now, another on the same connection once the kill switch is on.
@@ -74,12 +69,12 @@ BG_PIDS+=($TCPFLOW)
 answered() { [ -s "$TMP/first-answer" ]; }
 check "an established downstream TCP connection works while unprotected" wait_until 10 answered
 nsx "$VPN" "$QV" forwarding on
-before=$(counter dns-tcp-v4)
+before=$(leak_counter dns-tcp-v4)
 check "the oracle counted that connection while unprotected ($before packets)" [ "$before" -gt 0 ]
 touch "$TMP/go"
 wait $TCPFLOW 2>/dev/null
 check_eq "forwarding on cuts an established TCP connection: nothing more of it leaves" \
-	$(($(counter dns-tcp-v4) - before)) 0
+	$(($(leak_counter dns-tcp-v4) - before)) 0
 : >"$TMP/netdns.log"
 
 # ---- connected, then Qubes rebuilds its firewall under live traffic ----
@@ -91,23 +86,9 @@ rebuild_qubes_firewall() {
 	for i in 1 2 3 4 5; do
 		nsx "$VPN" nft delete table ip qubes
 		nsx "$VPN" nft delete table ip6 qubes
+		qubes_base_ruleset | nsx "$VPN" nft -f -
+		nsx "$VPN" nft delete table ip qubes-firewall 2>/dev/null
 		nsx "$VPN" nft -f - <<-'EOF'
-		table ip qubes {
-			chain postrouting { type nat hook postrouting priority srcnat; policy accept; oifgroup 2 accept; oif "lo" accept; masquerade; }
-			chain forward { type filter hook forward priority filter; policy accept; ct state invalid counter drop; ct state established,related accept; oifgroup 2 counter drop; }
-			chain dnat-dns { type nat hook prerouting priority dstnat; policy accept;
-				ip daddr 10.139.1.1 udp dport 53 dnat to 10.138.5.1
-				ip daddr 10.139.1.1 tcp dport 53 dnat to 10.138.5.1
-				ip daddr 10.139.1.2 udp dport 53 dnat to 10.138.5.1
-				ip daddr 10.139.1.2 tcp dport 53 dnat to 10.138.5.1
-			}
-		}
-		table ip6 qubes {
-			chain postrouting { type nat hook postrouting priority srcnat; policy accept; oifgroup 2 accept; oif "lo" accept; masquerade; }
-			chain dnat-dns { type nat hook prerouting priority dstnat; policy accept;
-				ip6 daddr fd09:24ef:4179::a8b:1 udp dport 53 dnat to 2001:db8:1::1
-			}
-		}
 		table ip qubes-firewall {
 			chain forward { type filter hook forward priority filter; policy drop;
 				ct state established,related accept

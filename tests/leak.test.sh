@@ -27,18 +27,13 @@ capture_stop() {
 capture_count() {
 	tcpdump -n -r "$1" 2>/dev/null | wc -l
 }
-# counter COMMENT: packets counted so far by one leakwatch rule.
-counter() {
-	nsx "$NET" nft list table inet leakwatch |
-		awk -v c="\"$1\"" '$0 ~ c { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
-}
 
 # 1. Without the kill switch, every kind of probe is seen on the far side.
 capture_start "$TMP/open.pcap"
 probe_all
 capture_stop
 for c in to-internet-v4 to-internet-v6 dns-udp-v4 dns-tcp-v4 dns-udp-v6 dns-tcp-v6; do
-	n=$(counter $c)
+	n=$(leak_counter $c)
 	check "oracle sees the unprotected leak: $c ($n packets)" [ "$n" -gt 0 ]
 done
 n=$(capture_count "$TMP/open.pcap")

@@ -105,6 +105,56 @@ finish() {
 	[ "$FAIL" -eq 0 ]
 }
 
+# qubes_base_ruleset: the base ruleset of a Qubes 4.2 ProxyVM, as nft text:
+# table ip/ip6 qubes with masquerade, forward, and dnat-dns sending the
+# virtual DNS addresses to the NetVM's resolver (10.138.5.1, 2001:db8:1::1).
+qubes_base_ruleset() {
+	cat <<-'EOF'
+	table ip qubes {
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifgroup 2 accept
+			oif "lo" accept
+			masquerade
+		}
+		chain forward {
+			type filter hook forward priority filter; policy accept;
+			ct state invalid counter drop
+			ct state established,related accept
+			oifgroup 2 counter drop
+		}
+		chain custom-forward {
+		}
+		chain dnat-dns {
+			type nat hook prerouting priority dstnat; policy accept;
+			ip daddr 10.139.1.1 udp dport 53 dnat to 10.138.5.1
+			ip daddr 10.139.1.1 tcp dport 53 dnat to 10.138.5.1
+			ip daddr 10.139.1.2 udp dport 53 dnat to 10.138.5.1
+			ip daddr 10.139.1.2 tcp dport 53 dnat to 10.138.5.1
+		}
+	}
+	table ip6 qubes {
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifgroup 2 accept
+			oif "lo" accept
+			masquerade
+		}
+		chain forward {
+			type filter hook forward priority filter; policy accept;
+			ct state invalid counter drop
+			ct state established,related accept
+			oifgroup 2 counter drop
+		}
+		chain dnat-dns {
+			type nat hook prerouting priority dstnat; policy accept;
+			ip6 daddr fd09:24ef:4179::a8b:1 udp dport 53 dnat to 2001:db8:1::1
+			ip6 daddr fd09:24ef:4179::a8b:1 tcp dport 53 dnat to 2001:db8:1::1
+		}
+	}
+	EOF
+}
+
 # ---- a Qubes-like topology ----
 # APP (AppVM):  eth0 10.137.0.5/32, fd09:24ef:4179::5/128 (host routes to
 #               the gateway, as Qubes does: nothing else is on-link)
@@ -158,50 +208,7 @@ topo_qubes() {
 	ip -n "$NET" route add 10.137.0.0/16 via 10.138.5.2
 	ip -n "$NET" -6 route add fd09:24ef:4179::/64 via 2001:db8:1::2
 
-	nsx "$VPN" nft -f - <<-'EOF'
-	table ip qubes {
-		chain postrouting {
-			type nat hook postrouting priority srcnat; policy accept;
-			oifgroup 2 accept
-			oif "lo" accept
-			masquerade
-		}
-		chain forward {
-			type filter hook forward priority filter; policy accept;
-			ct state invalid counter drop
-			ct state established,related accept
-			oifgroup 2 counter drop
-		}
-		chain custom-forward {
-		}
-		chain dnat-dns {
-			type nat hook prerouting priority dstnat; policy accept;
-			ip daddr 10.139.1.1 udp dport 53 dnat to 10.138.5.1
-			ip daddr 10.139.1.1 tcp dport 53 dnat to 10.138.5.1
-			ip daddr 10.139.1.2 udp dport 53 dnat to 10.138.5.1
-			ip daddr 10.139.1.2 tcp dport 53 dnat to 10.138.5.1
-		}
-	}
-	table ip6 qubes {
-		chain postrouting {
-			type nat hook postrouting priority srcnat; policy accept;
-			oifgroup 2 accept
-			oif "lo" accept
-			masquerade
-		}
-		chain forward {
-			type filter hook forward priority filter; policy accept;
-			ct state invalid counter drop
-			ct state established,related accept
-			oifgroup 2 counter drop
-		}
-		chain dnat-dns {
-			type nat hook prerouting priority dstnat; policy accept;
-			ip6 daddr fd09:24ef:4179::a8b:1 udp dport 53 dnat to 2001:db8:1::1
-			ip6 daddr fd09:24ef:4179::a8b:1 tcp dport 53 dnat to 2001:db8:1::1
-		}
-	}
-	EOF
+	qubes_base_ruleset | nsx "$VPN" nft -f -
 	# The downstream qube must be able to reach its gateway over IPv6.
 	wait_until 5 nsx "$APP" ping -6 -c1 -W1 -q fd09:24ef:4179::1 >/dev/null
 }
@@ -223,6 +230,12 @@ leak_counters_install() {
 		}
 	}
 	EOF
+}
+
+# leak_counter COMMENT: packets counted so far by one leakwatch rule.
+leak_counter() {
+	nsx "$NET" nft list table inet leakwatch |
+		awk -v c="\"$1\"" '$0 ~ c { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }
 
 # Total packets counted by leakwatch so far.
