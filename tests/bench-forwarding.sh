@@ -1,12 +1,14 @@
 #!/bin/bash
 # bench-forwarding.sh - median wall time of `qubes-vpn forwarding on` then
 # `off`, against the same state built and removed by the equivalent ip/nft
-# command sequence, side by side in one throwaway namespace. Prints both
+# command sequence, side by side in one throwaway namespace. Every command,
+# ours and theirs, is started the same way (tests/timeseq). Prints both
 # medians and their ratio. Not a test: nothing here passes or fails.
-#   tests/bench-forwarding.sh [ROUNDS]   (default 200)
+#   tests/bench-forwarding.sh [ROUNDS]   (default 200; QV=path picks the binary)
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=${1:-200}
+make -s -C "$TOP" build/tests/timeseq || exit 1
 netns_new NS bench
 
 cat >"$TMP/table.nft" <<'EOF'
@@ -32,39 +34,30 @@ table inet qubes-vpn {
 }
 EOF
 
-# Both loops run inside the namespace (entered once), timing each round
-# with bash's microsecond clock; one line per round, in microseconds.
-nsx "$NS" bash -s "$QV" "$ROUNDS" "$TMP/table.nft" >"$TMP/times" <<'EOF'
-QV=$1 ROUNDS=$2 TABLE=$3
-now() { echo "${EPOCHREALTIME/./}"; }
-for ((i = 0; i < ROUNDS; i++)); do
-	t0=$(now)
-	"$QV" forwarding on 2>/dev/null
-	ta=$(now)
-	"$QV" forwarding off 2>/dev/null
-	t1=$(now)
-	ip route replace blackhole default table 78 metric 999999 proto 78
-	ip -6 route replace blackhole default table 78 metric 999999 proto 78
-	ip rule add fwmark 0x78 lookup 78 priority 78 proto 78
-	ip -6 rule add fwmark 0x78 lookup 78 priority 78 proto 78
-	nft -f "$TABLE"
-	tb=$(now)
-	ip rule del fwmark 0x78 lookup 78 priority 78
-	ip -6 rule del fwmark 0x78 lookup 78 priority 78
-	ip route flush table 78
-	ip -6 route flush table 78
-	nft delete table inet qubes-vpn
-	t2=$(now)
-	echo "$((t1 - t0)) $((t2 - t1)) $((ta - t0)) $((t1 - ta)) $((tb - t1)) $((t2 - tb))"
-done
-EOF
+IP=$(command -v ip) NFT=$(command -v nft)
+echo "PATH=/usr/sbin:/usr/bin:/sbin:/bin" >"$TMP/path.env"
+echo "QUBES_VPN_RUNDIR=$QUBES_VPN_RUNDIR" >"$TMP/qv.env"
+cat >"$TMP/plan" <<EOF2
+on|$TMP/qv.env|$QV forwarding on
+off|$TMP/qv.env|$QV forwarding off
+ipon|$TMP/path.env|$IP route replace blackhole default table 78 metric 999999 proto 78
+ipon|$TMP/path.env|$IP -6 route replace blackhole default table 78 metric 999999 proto 78
+ipon|$TMP/path.env|$IP rule add fwmark 0x78 lookup 78 priority 78 proto 78
+ipon|$TMP/path.env|$IP -6 rule add fwmark 0x78 lookup 78 priority 78 proto 78
+ipon|$TMP/path.env|$NFT -f $TMP/table.nft
+ipoff|$TMP/path.env|$IP rule del fwmark 0x78 lookup 78 priority 78
+ipoff|$TMP/path.env|$IP -6 rule del fwmark 0x78 lookup 78 priority 78
+ipoff|$TMP/path.env|$IP route flush table 78
+ipoff|$TMP/path.env|$IP -6 route flush table 78
+ipoff|$TMP/path.env|$NFT delete table inet qubes-vpn
+EOF2
+nsx "$NS" "$TOP/build/tests/timeseq" "$ROUNDS" "$TMP/plan" >"$TMP/times" 2>"$TMP/err" ||
+	{ cat "$TMP/err"; exit 1; }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ours=$(awk '{ print $1 }' "$TMP/times" | median)
-theirs=$(awk '{ print $2 }' "$TMP/times" | median)
+ours=$(phase_median "$TMP/times" on off) base=$(phase_median "$TMP/times" ipon ipoff)
 echo "rounds:                       $ROUNDS (alternating, same namespace)"
 echo "qubes-vpn forwarding on+off:  median $ours us" \
-	"(on $(awk '{ print $3 }' "$TMP/times" | median), off $(awk '{ print $4 }' "$TMP/times" | median))"
-echo "ip/nft command sequence:      median $theirs us" \
-	"(on $(awk '{ print $5 }' "$TMP/times" | median), off $(awk '{ print $6 }' "$TMP/times" | median))"
-awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio (ip/nft over qubes-vpn): %.1fx\n", b / a }'
+	"(on $(phase_median "$TMP/times" on), off $(phase_median "$TMP/times" off))"
+echo "ip/nft command sequence:      median $base us" \
+	"(on $(phase_median "$TMP/times" ipon), off $(phase_median "$TMP/times" ipoff))"
+awk -v a="$ours" -v b="$base" 'BEGIN { printf "ratio (ip/nft over qubes-vpn): %.1fx\n", b / a }'

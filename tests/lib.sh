@@ -100,6 +100,16 @@ wait_until() {
 	done
 }
 
+# phase_median FILE PHASE...: median over the rounds of tests/timeseq's
+# output in FILE of the summed microseconds of the given phases.
+phase_median() {
+	local file=$1
+	shift
+	awk -v want=" $* " '{ t = 0; for (i = 1; i <= NF; i++) { split($i, kv, "=");
+		if (index(want, " " kv[1] " ")) t += kv[2] } print t }' "$file" |
+		sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 finish() {
 	echo "# $(basename "$0"): $PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
