@@ -22,6 +22,10 @@
  * and the kill switch drops it. Its user data describes it, so a reconnect
  * with the same servers only wakes it up.
  *
+ * Connection tracking: after `on`, the conntrack entries of connections
+ * forwarded before are deleted; after the up hook's DNS redirect, those of
+ * forwarded DNS connections to the virtual addresses (see flush_conntrack).
+ *
  * Why tables are toggled rather than rewritten: every deletion of an
  * nf_tables object costs an RCU grace period (10-20 ms) when the socket is
  * released, and the next transaction waits for it on the commit mutex. */
@@ -30,6 +34,7 @@
 #include "../nl/nl.h"
 #include "../nl/rt.h"
 #include "../nl/nft.h"
+#include "../nl/ct.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -541,6 +546,160 @@ static int set_group(const char *dev, uint32_t group, int missing_ok)
 	return err;
 }
 
+/* ---- connection tracking ----
+ *
+ * The kill switch judges packets, but the kernel keeps state per
+ * connection that can outlive a change of policy: a flow offloaded to a
+ * flowtable (Qubes' qubes-nat-accel) skips the forward hook altogether,
+ * and a NAT binding is chosen by a connection's first packet only, so a
+ * connection opened before our DNS redirect changed keeps its old target.
+ * So once the new policy is in place, the entries it would not have made
+ * are deleted, and the next packet of such a flow is judged afresh.
+ *
+ * Only forwarded connections are touched: those neither opened nor
+ * answered by this qube itself (whose own traffic, OpenVPN's included, is
+ * never ours to cut). */
+
+#define MAX_LOCAL 256            /* addresses of this qube */
+#define FLUSH_BATCH 64           /* deletes per transaction (<= NL_MAX_MSGS) */
+#define FLUSH_ROUNDS 1024        /* bound: 64k entries */
+
+struct local_addrs {
+	unsigned n;
+	struct rt_route r[MAX_LOCAL];
+};
+
+static int collect_local(const struct rt_route *r, void *data)
+{
+	struct local_addrs *l = data;
+
+	if (r->table != RT_TABLE_LOCAL || r->type != RTN_LOCAL)
+		return 0;
+	if (l->n == MAX_LOCAL)
+		return -E2BIG;
+	l->r[l->n++] = *r;
+	return 0;
+}
+
+static int is_local(const struct local_addrs *l, uint8_t family, const uint8_t *a)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->r[i].family == family && !memcmp(l->r[i].dst, a, rt_addr_len(family)))
+			return 1;
+	return 0;
+}
+
+struct flush {
+	struct local_addrs local;
+	const struct gw_tunnel *dns; /* NULL: every forwarded entry; else only
+				      * those addressed to its virtual DNS */
+	unsigned n, matched;
+	struct ct_entry e[FLUSH_BATCH];
+};
+
+static int to_virtual_dns(const struct gw_tunnel *t, const struct ct_entry *e)
+{
+	int v6 = e->family == AF_INET6;
+	unsigned i;
+
+	for (i = 0; i < (v6 ? t->nvdns6 : t->nvdns4); i++)
+		if (!memcmp(vdns_at(t, v6, i), e->orig_dst, v6 ? 16 : 4))
+			return 1;
+	return 0;
+}
+
+static int flush_match(const struct ct_entry *e, void *data)
+{
+	struct flush *f = data;
+
+	if (is_local(&f->local, e->family, e->orig_src) ||
+	    is_local(&f->local, e->family, e->reply_src) ||
+	    (f->dns && !to_virtual_dns(f->dns, e)))
+		return 0;
+	f->matched++;
+	if (f->n < FLUSH_BATCH)
+		f->e[f->n++] = *e;
+	return 0;
+}
+
+static void log_ct_error(const char *context, const struct ct_entry *e,
+			 const struct nl_result *res)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+	inet_ntop(e->family, e->orig_src, src, sizeof(src));
+	inet_ntop(e->family, e->orig_dst, dst, sizeof(dst));
+	log_err("%s: deleting the conntrack entry %s -> %s: %s", context, src, dst,
+		strerror(-res->err));
+}
+
+/* Delete the conntrack entries of forwarded connections (dns: only those
+ * to its virtual DNS addresses). Dump, delete what matched, and dump
+ * again until nothing matches. */
+static int flush_conntrack(const struct gw_tunnel *dns, const char *context)
+{
+	static struct flush f;
+	static char buf[FLUSH_BATCH * (NLMSG_HDRLEN + 16 + 2 * CT_TUPLE_MAX)]
+		__attribute__((aligned(4)));
+	struct nl_sock *rs, *ns;
+	struct nl_result res;
+	unsigned round, i, deleted = 0;
+	struct nl_buf b;
+	int err;
+
+	memset(&f, 0, sizeof(f));
+	f.dns = dns;
+	err = shared_sock(NETLINK_ROUTE, &rs);
+	if (!err)
+		err = shared_sock(NETLINK_NETFILTER, &ns);
+	if (err < 0)
+		return err;
+	err = rt_route_dump(rs, AF_UNSPEC, collect_local, &f.local, &res);
+	if (err < 0) {
+		log_nl_error("listing this qube's own addresses", &res);
+		return err;
+	}
+	for (round = 0; round < FLUSH_ROUNDS; round++) {
+		f.n = f.matched = 0;
+		err = ct_dump(ns, flush_match, &f, &res);
+		if (err == -EINVAL || err == -EOPNOTSUPP || err == -EPROTONOSUPPORT) {
+			/* No ctnetlink: then no conntrack, NAT or flowtable either. */
+			log_warn("%s: no connection tracking in this kernel (%s): nothing to flush",
+				 context, strerror(-err));
+			return 0;
+		}
+		if (err < 0) {
+			log_nl_error(context, &res);
+			return err;
+		}
+		if (!f.matched)
+			break;
+		nl_buf_init(&b, buf, sizeof(buf));
+		for (i = 0; i < f.n; i++)
+			ct_delete_msg(&b, &f.e[i], "deleting a conntrack entry");
+		err = nl_transact(ns, &b, NL_OK_MISSING, &res);
+		if (err < 0) {
+			if (res.index >= 0 && (unsigned)res.index < f.n)
+				log_ct_error(context, &f.e[res.index], &res);
+			else
+				log_nl_error(context, &res);
+			return err;
+		}
+		deleted += f.n;
+	}
+	if (round == FLUSH_ROUNDS) {
+		log_err("%s: conntrack entries keep coming: gave up after deleting %u", context,
+			deleted);
+		return -EAGAIN;
+	}
+	if (deleted)
+		log_info("%s: deleted %u conntrack entr%s", context, deleted,
+			 deleted == 1 ? "y" : "ies");
+	return 0;
+}
+
 /* ---- states ---- */
 
 static int killswitch_replace(int drop_dns_table)
@@ -585,9 +744,12 @@ int gw_on(void)
 	err = read_dns_table(&info, &dns_exists);
 	if (!err)
 		err = killswitch_replace(dns_exists);
-	if (err < 0)
-		return err;
-	return routes_blocked();
+	if (!err)
+		err = routes_blocked();
+	/* Last, once nothing new can be forwarded: what was before. */
+	if (!err)
+		err = flush_conntrack(NULL, "cutting connections forwarded before the kill switch");
+	return err;
 }
 
 int gw_blackhole(const char *dev)
@@ -661,6 +823,8 @@ int gw_connect(const struct gw_tunnel *t)
 			err = set_group(t->dev, GW_GROUP, 0);
 		if (!err)
 			err = dns_wake(t);
+		if (!err)
+			err = flush_conntrack(t, "cutting DNS connections bound to an old DNS target");
 		/* Last: from here on traffic flows. */
 		if (!err)
 			err = tunnel_routes(t, ifindex);

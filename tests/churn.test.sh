@@ -44,8 +44,25 @@ nsx "$APP" bash -c 'exec 3<>/dev/udp/198.51.100.1/7777
 FLOW=$!
 BG_PIDS+=($FLOW)
 check "a live downstream flow leaves while unprotected" wait_until 5 flow_seen
+# Connections of the VPN qube itself: one it opened, one opened to it.
+nsx "$VPN" timeout 2 bash -c 'exec 3<>/dev/udp/198.51.100.1/7778; echo own >&3'
+quiet nsx "$NET" ping -c1 -W1 10.138.5.2
+own_ids() {
+	# The conntrack id is the last field with -o id (ICMP has id= too).
+	{ ct_list -o id -p udp --dport 7778; ct_list -o id -p icmp -s 10.138.5.1 -d 10.138.5.2; } |
+		awk '{ print $NF }' | sort | tr '\n' ' '
+}
+own_before=$(own_ids)
+check "the oracle sees both connections of the VPN qube itself ($own_before)" \
+	[ "$(wc -w <<<"$own_before")" = 2 ]
+check "the oracle sees the live flow's conntrack entry while unprotected" \
+	[ "$(ct_list -s 10.137.0.5 | grep -c 'dport=7777')" -ge 1 ]
 nsx "$VPN" "$QV" forwarding on
 sleep_poll=$(leak_count)
+check_eq "forwarding on deletes the conntrack entries of forwarded connections" \
+	"$(ct_list -s 10.137.0.5 | grep -c .)" 0
+check_eq "... and keeps those of the VPN qube's own connections (same ids)" \
+	"$(own_ids)" "$own_before"
 # The flow keeps sending for seconds; not one more packet may get out.
 wait_until 3 bash -c "! kill -0 $FLOW 2>/dev/null" || true
 check_eq "forwarding on stops a live flow at once (conntrack does not keep it open)" \
@@ -75,6 +92,8 @@ touch "$TMP/go"
 wait $TCPFLOW 2>/dev/null
 check_eq "forwarding on cuts an established TCP connection: nothing more of it leaves" \
 	$(($(leak_counter dns-tcp-v4) - before)) 0
+check_eq "... and no conntrack entry of it is left (no stale DNAT to the NetVM's DNS)" \
+	"$(ct_list -p tcp -s 10.137.0.5 | grep -c .)" 0
 : >"$TMP/netdns.log"
 
 # ---- connected, then Qubes rebuilds its firewall under live traffic ----
@@ -106,6 +125,44 @@ check "after the rebuilds DNS is still answered by the VPN's DNS (our DNAT wins)
 	wait_until 10 vpn_dns_answers "$APP" udp 10.139.1.1
 check "after the rebuilds the AppVM still reaches the internet through the tunnel" \
 	quiet nsx "$APP" ping -c1 -W2 -q 198.51.100.1
+
+# ---- a stale NAT binding across a reconnect ----
+# Our DNS redirect goes missing while connected (deleted behind our back):
+# a downstream UDP socket to 10.139.1.1 is then DNATed by Qubes' dnat-dns
+# to the NetVM's resolver, through the tunnel. NAT is bound by the first
+# packet, so restoring the redirect does not move that socket; the up
+# hook's flush must.
+nsx "$VPN" nft list table inet qubes-vpn-dns >"$TMP/dns-table.nft"
+nsx "$VPN" nft delete table inet qubes-vpn-dns
+rm -f "$TMP"/go-* "$TMP"/answer-*
+nsx "$APP" timeout 60 bash -c "exec 3<>/dev/udp/10.139.1.1/53
+	for n in 1 2 3; do
+		while [ \$n != 1 ] && [ ! -e $TMP/go-\$n ]; do sleep 0.02; done
+		printf '$DNS_QUERY' >&3
+		timeout 3 dd bs=512 count=1 <&3 2>/dev/null | od -An -v -tx1 | tr -d '\n' >$TMP/answer-\$n.part
+		mv $TMP/answer-\$n.part $TMP/answer-\$n
+	done" 2>/dev/null &
+STALE=$!
+BG_PIDS+=($STALE)
+answer_is() { [ -e "$TMP/answer-$1" ] && grep -q "$2" "$TMP/answer-$1"; }
+check "without our redirect, a downstream socket reaches the NetVM's DNS (through the tunnel)" \
+	wait_until 10 answer_is 1 "cb 00 71 63"
+nsx "$VPN" nft -f "$TMP/dns-table.nft"
+touch "$TMP/go-2"
+check "negative control: the restored redirect alone leaves that socket on the NetVM's DNS" \
+	wait_until 10 answer_is 2 "cb 00 71 63"
+: >"$TMP/netdns.log"
+n=$(completed_count)
+kill -USR1 "$CLIENT_PID"
+check "a soft restart runs the up hook again" \
+	wait_until 30 bash -c "[ \$(grep -c 'Initialization Sequence Completed' '$TMP/client.log') -gt $n ]"
+check "... which deleted the stale binding (its log says so)" \
+	grep -q 'cutting DNS connections bound to an old DNS target: deleted' "$TMP/client.log"
+touch "$TMP/go-3"
+check "after the up hook the same socket is answered by the VPN's DNS" \
+	wait_until 10 answer_is 3 "c6 33 64 01"
+check_eq "... and the NetVM's DNS saw no query since" "$(grep -c 'query\[' "$TMP/netdns.log")" 0
+wait $STALE 2>/dev/null
 
 # ---- the tunnel flapping under load ----
 nsx "$APP" bash -c 'for i in $(seq 1 400); do

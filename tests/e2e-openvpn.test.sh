@@ -45,7 +45,7 @@ check_contains "the pushed net route was ignored and logged" "$(cat "$TMP/client
 check "the up hook announced the connection over qrexec" \
 	wait_until 5 notified "summary=Qubes VPN connected"
 check "... with device, server and DNS" notified \
-	"body=traffic of attached qubes goes through tun0 (server 10.138.5.1). DNS: 10.8.0.1, fd00:8::1"
+	"body=traffic of attached qubes goes through tun0 (server 192.0.2.1). DNS: 10.8.0.1, fd00:8::1"
 check "... to dom0's qubesvpn.Notify" notified "--- dom0 qubesvpn.Notify"
 
 # ---- 3. client killed: no down hook runs ----

@@ -254,6 +254,12 @@ leak_count() {
 		awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") n += $(i + 1) } END { print n + 0 }'
 }
 
+# ct_list FILTER...: the VPN qube's conntrack entries matching conntrack(8)
+# filters, one per line (the oracle for connection state).
+ct_list() {
+	nsx "$VPN" conntrack -L "$@" 2>/dev/null
+}
+
 # Downstream probes from APP: ICMP, UDP, TCP to the internet host in both
 # families, and DNS (UDP and TCP) to Qubes' virtual DNS in both families.
 # Every probe is bounded in time; none of them is expected to get an answer.

@@ -7,6 +7,7 @@
 #include "../nl/nl.h"
 #include "../nl/rt.h"
 #include "../nl/nft.h"
+#include "../nl/ct.h"
 #include "golden.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/rtnetlink.h>
 #include <linux/fib_rules.h>
 #include <libmnl/libmnl.h>
@@ -583,6 +585,112 @@ static void test_kernel_rtnl_error(void)
 	nl_close(&s);
 }
 
+/* ---- conntrack ---- */
+
+/* A tuple as the kernel nests it: ip { src, dst }, proto { num, ports }. */
+static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const char *src, const char *dst,
+		      uint16_t sport, uint16_t dport)
+{
+	struct nlattr *t = mnl_attr_nest_start(nlh, type), *n;
+	struct in_addr a;
+
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	inet_pton(AF_INET, src, &a);
+	mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, &a);
+	inet_pton(AF_INET, dst, &a);
+	mnl_attr_put(nlh, CTA_IP_V4_DST, 4, &a);
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, 17);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(sport));
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(dport));
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_nest_end(nlh, t);
+}
+
+/* A DNATed DNS entry as a dump reports it; without reply tuple if !reply. */
+static struct nlmsghdr *ct_entry_msg(char *buf, uint8_t family, int reply)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	put_tuple(nlh, CTA_TUPLE_ORIG, "10.137.0.5", "10.139.1.1", 40000, 53);
+	if (reply)
+		put_tuple(nlh, CTA_TUPLE_REPLY, "10.138.5.1", "10.8.0.2", 53, 40000);
+	mnl_attr_put_u32(nlh, CTA_ID, htonl(0x12345678));
+	mnl_attr_put_u16(nlh, CTA_ZONE, htons(7));
+	return nlh;
+}
+
+static void test_ct(void)
+{
+	char buf[512] __attribute__((aligned(4))), out[512] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = ct_entry_msg(buf, AF_INET, 1);
+	const struct nlattr *a, *orig = NULL, *id = NULL, *zone = NULL;
+	struct in_addr src, dst, rsrc;
+	struct ct_entry e;
+	struct nl_buf b;
+	int got_tuple;
+
+	inet_pton(AF_INET, "10.137.0.5", &src);
+	inet_pton(AF_INET, "10.139.1.1", &dst);
+	inet_pton(AF_INET, "10.138.5.1", &rsrc);
+	check("ct parse: a DNATed entry gives both ends and the DNAT target",
+	      ct_parse(nlh, &e) == 0 && e.family == AF_INET &&
+	      !memcmp(e.orig_src, &src, 4) && !memcmp(e.orig_dst, &dst, 4) &&
+	      !memcmp(e.reply_src, &rsrc, 4) && e.has_id && e.id == htonl(0x12345678) &&
+	      e.has_zone && e.zone == htons(7));
+
+	/* The delete names exactly that entry: its tuple as sent, id, zone. */
+	nl_buf_init(&b, out, sizeof(out));
+	ct_delete_msg(&b, &e, "x");
+	nlh = (struct nlmsghdr *)out;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == CTA_TUPLE_ORIG)
+			orig = a;
+		if (mnl_attr_get_type(a) == CTA_ID)
+			id = a;
+		if (mnl_attr_get_type(a) == CTA_ZONE)
+			zone = a;
+	}
+	got_tuple = orig && mnl_attr_get_payload_len(orig) == e.tuple_len &&
+		    !memcmp(mnl_attr_get_payload(orig), e.tuple, e.tuple_len);
+	check("ct delete: one acked IPCTNL_MSG_CT_DELETE for the entry's family",
+	      !b.err && b.nmsg == 1 &&
+	      nlh->nlmsg_type == ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE) &&
+	      (nlh->nlmsg_flags & NLM_F_ACK) &&
+	      ((struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family == AF_INET);
+	check("ct delete: carries the original tuple as dumped, the id and the zone",
+	      got_tuple && id && mnl_attr_get_u32(id) == htonl(0x12345678) &&
+	      zone && mnl_attr_get_u16(zone) == htons(7));
+
+	/* Without a tuple the kernel would flush every entry: never sent. */
+	memset(&e, 0, sizeof(e));
+	e.family = AF_INET;
+	nl_buf_init(&b, out, sizeof(out));
+	ct_delete_msg(&b, &e, "x");
+	check("ct delete: an entry without a tuple adds nothing and fails the buffer",
+	      b.err == -EINVAL && b.nmsg == 0 && b.len == 0);
+
+	nlh = ct_entry_msg(buf, AF_INET, 0);
+	check("ct parse: an entry without a reply tuple is rejected",
+	      ct_parse(nlh, &e) == -EBADMSG);
+	nlh = ct_entry_msg(buf, AF_INET6, 1);
+	check("ct parse: IPv4-sized addresses in an IPv6 entry are rejected",
+	      ct_parse(nlh, &e) == -EBADMSG);
+	nlh = ct_entry_msg(buf, AF_BRIDGE, 1);
+	check("ct parse: other families are skipped, not parsed", ct_parse(nlh, &e) == -ENOENT);
+	nlh = ct_entry_msg(buf, AF_INET, 1);
+	mnl_attr_put_u16(nlh, CTA_ID, 1);
+	check("ct parse: a 2-byte CTA_ID is rejected", ct_parse(nlh, &e) == -EBADMSG);
+	nlh = ct_entry_msg(buf, AF_INET, 1);
+	nlh->nlmsg_len = NLMSG_HDRLEN + 2;
+	check("ct parse: a truncated header is rejected", ct_parse(nlh, &e) == -EBADMSG);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--kernel")) {
@@ -606,6 +714,7 @@ int main(int argc, char **argv)
 		test_route_parse();
 		test_rule_parse();
 		test_nft_rule_parse();
+		test_ct();
 	}
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

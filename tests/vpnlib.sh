@@ -69,13 +69,18 @@ check_contains "the NetVM's DNS server answers the VPN qube with its own answer"
 : >"$TMP/netdns.log"
 
 # ---- OpenVPN ----
+# The VPN server is a host on the internet, as in real life: not the
+# NetVM, whose resolver at 10.138.5.1 must stay a separate destination
+# (OpenVPN drops tunnel packets addressed to its own server).
+VPN_SERVER=192.0.2.1
+ip -n "$NET" addr add "$VPN_SERVER/32" dev lo
 # start_server NAME PORT NET4 NET6 PUSH...
 start_server() {
 	local name=$1 port=$2 net4=$3 net6=$4 push=()
 	shift 4
 	for p in "$@"; do push+=(--push "$p"); done
 	ip netns exec "$NET" openvpn --server "$net4" 255.255.255.0 --server-ipv6 "$net6" \
-		--topology subnet --dev "tun-$name" --proto udp --local 10.138.5.1 --port "$port" \
+		--topology subnet --dev "tun-$name" --proto udp --local "$VPN_SERVER" --port "$port" \
 		--ca "$TMP/pki/ca.crt" --cert "$TMP/pki/server.crt" --key "$TMP/pki/server.key" \
 		--dh none --keepalive 1 4 --verb 3 --log "$TMP/$name.log" "${push[@]}" &
 	BG_PIDS+=($!)
@@ -91,7 +96,7 @@ check_eq "the client gets the unit's options" "${CLIENT_OPTS[*]}" \
 start_client() {
 	local port=$1
 	: >"$TMP/client.log"
-	ip netns exec "$VPN" openvpn --client --dev tun0 --proto udp --remote 10.138.5.1 "$port" \
+	ip netns exec "$VPN" openvpn --client --dev tun0 --proto udp --remote "$VPN_SERVER" "$port" \
 		--nobind --ca "$TMP/pki/ca.crt" --cert "$TMP/pki/client.crt" \
 		--key "$TMP/pki/client.key" --remote-cert-tls server --connect-retry 1 \
 		--verb 3 --log "$TMP/client.log" \

@@ -1,10 +1,11 @@
 /* nlreply.c (fuzz target) - the netlink reply parsers: acks with extended
  * ack attributes, route and rule dumps, nf_tables rules (counters,
- * comments) and tables. The input is a stream of netlink messages, walked
+ * comments) and tables, conntrack entries. The input is a stream of netlink messages, walked
  * the way the receive loop walks a datagram. */
 #include "../../nl/nl.h"
 #include "../../nl/rt.h"
 #include "../../nl/nft.h"
+#include "../../nl/ct.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct nft_rule_info rule;
 	struct rt_route route;
 	struct rt_rule rrule;
+	struct ct_entry ct;
 	char extack[NL_EXTACK_MAX];
 	uint32_t seq;
 	void *buf;
@@ -44,6 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     strnlen(rule.comment, sizeof(rule.comment)) >= sizeof(rule.comment)))
 			abort();
 		if (nft_parse_table(nlh, &table) == 0 && table.udata_len > sizeof(table.udata))
+			abort();
+		if (ct_parse(nlh, &ct) == 0 && (!ct.tuple_len || ct.tuple_len > sizeof(ct.tuple)))
 			abort();
 	}
 	free(buf);

@@ -1,5 +1,5 @@
 /* record.c - write real kernel replies (route, rule, nf_tables rule and
- * table dumps, acks with extended-ack text) of the current network
+ * table dumps, conntrack dumps, acks with extended-ack text) of the current network
  * namespace to DIR, one file per datagram: seed corpus of the nlreply fuzz
  * target. Run it where qubes-vpn has installed its state. */
 #include "../../nl/nl.h"
@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
@@ -93,6 +94,8 @@ int main(int argc, char **argv)
 	dump(NETLINK_NETFILTER, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETRULE, NFPROTO_INET,
 	     "qubes-vpn-dns");
 	dump(NETLINK_NETFILTER, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, NFPROTO_INET,
+	     NULL);
+	dump(NETLINK_NETFILTER, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET, AF_UNSPEC,
 	     NULL);
 	ack_error();
 	printf("%d replies in %s\n", count, dir);
