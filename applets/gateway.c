@@ -546,6 +546,134 @@ static int set_group(const char *dev, uint32_t group, int missing_ok)
 	return err;
 }
 
+/* ---- this qube's side of the tunnel ----
+ *
+ * Addresses the kernel places on this side: the qube's own (local table)
+ * and, optionally, whatever the main table routes outside the tunnel other
+ * than by a default route (the NetVM, downstream qubes), and the main
+ * table's gateways. */
+
+#define MAX_SIDE_ROUTES 1024
+
+struct side {
+	unsigned n;
+	struct rt_route r[MAX_SIDE_ROUTES];
+};
+
+struct side_ctx {
+	struct side *side;
+	int with_main;
+	unsigned tunnel;          /* ifindex of the tunnel, 0 if none */
+};
+
+static int collect_side(const struct rt_route *r, void *data)
+{
+	struct side_ctx *c = data;
+	int own = r->table == RT_TABLE_LOCAL && r->type == RTN_LOCAL;
+	int routed = c->with_main && r->table == RT_TABLE_MAIN && r->type == RTN_UNICAST &&
+		     (r->dst_len || r->has_gw) && (!c->tunnel || r->oif != c->tunnel);
+
+	if (!own && !routed)
+		return 0;
+	if (c->side->n == MAX_SIDE_ROUTES)
+		return -E2BIG;
+	c->side->r[c->side->n++] = *r;
+	return 0;
+}
+
+static int read_side(struct side *side, int with_main, unsigned tunnel)
+{
+	struct side_ctx c = { side, with_main, tunnel };
+	struct nl_result res;
+	struct nl_sock *s;
+	int err;
+
+	side->n = 0;
+	err = shared_sock(NETLINK_ROUTE, &s);
+	if (err < 0)
+		return err;
+	err = rt_route_dump(s, AF_UNSPEC, collect_side, &c, &res);
+	if (err < 0)
+		log_nl_error("listing this qube's addresses and routes", &res);
+	return err;
+}
+
+static int in_prefix(const uint8_t *a, const uint8_t *prefix, unsigned len)
+{
+	unsigned bytes = len / 8, bits = len % 8;
+
+	if (memcmp(a, prefix, bytes))
+		return 0;
+	return !bits || !((a[bytes] ^ prefix[bytes]) & (0xff00 >> bits) & 0xff);
+}
+
+/* The route that places a on this side, or NULL: this qube's own
+ * addresses first, then the prefixes of the main table, then (*via_gw)
+ * its gateways. */
+static const struct rt_route *side_route(const struct side *side, uint8_t family,
+					 const uint8_t *a, int *via_gw)
+{
+	const struct rt_route *r;
+	unsigned pass, i;
+
+	for (pass = 0; pass < 3; pass++) {
+		*via_gw = pass == 2;
+		for (i = 0; i < side->n; i++) {
+			r = &side->r[i];
+			if (r->family != family || (r->table == RT_TABLE_LOCAL) != (pass == 0))
+				continue;
+			if (pass < 2 && r->dst_len && in_prefix(a, r->dst, r->dst_len))
+				return r;
+			if (pass == 2 && r->has_gw && !memcmp(r->gw, a, rt_addr_len(family)))
+				return r;
+		}
+	}
+	return NULL;
+}
+
+/* Take candidate a unless it is on this side; at most GW_DNS_MAX. */
+static void pick_dns(const struct side *side, uint8_t family, const void *a, void *out,
+		     unsigned *n)
+{
+	char addr[INET6_ADDRSTRLEN], dev[IF_NAMESIZE];
+	size_t alen = rt_addr_len(family);
+	const struct rt_route *r;
+	int via_gw;
+
+	inet_ntop(family, a, addr, sizeof(addr));
+	r = side_route(side, family, a, &via_gw);
+	if (r && r->table == RT_TABLE_LOCAL) {
+		log_warn("ignoring VPN DNS server %s: it is an address of this qube", addr);
+	} else if (r) {
+		if (!r->oif || !if_indextoname(r->oif, dev))
+			snprintf(dev, sizeof(dev), "?");
+		log_warn("ignoring VPN DNS server %s: it is on this side of the tunnel (%s %s)",
+			 addr, via_gw ? "the gateway of a route via" : "routed via", dev);
+	} else if (*n >= GW_DNS_MAX) {
+		log_warn("ignoring VPN DNS server %s: beyond the first two %s servers", addr,
+			 family_name(family));
+	} else {
+		memcpy((uint8_t *)out + (*n)++ * alen, a, alen);
+	}
+}
+
+int gw_pick_dns(struct gw_tunnel *t, const struct in_addr *c4, unsigned n4,
+		const struct in6_addr *c6, unsigned n6)
+{
+	static struct side side;
+	unsigned i;
+	int err = read_side(&side, 1, if_nametoindex(t->dev));
+
+	t->ndns4 = t->ndns6 = 0;
+	if (err < 0)
+		return err;
+	for (i = 0; i < n4; i++)
+		pick_dns(&side, AF_INET, &c4[i], t->dns4, &t->ndns4);
+	for (i = 0; i < n6; i++)
+		pick_dns(&side, AF_INET6, &c6[i], t->dns6, &t->ndns6);
+	return 0;
+}
+
 /* ---- connection tracking ----
  *
  * The kill switch judges packets, but the kernel keeps state per
@@ -560,39 +688,11 @@ static int set_group(const char *dev, uint32_t group, int missing_ok)
  * answered by this qube itself (whose own traffic, OpenVPN's included, is
  * never ours to cut). */
 
-#define MAX_LOCAL 256            /* addresses of this qube */
 #define FLUSH_BATCH 64           /* deletes per transaction (<= NL_MAX_MSGS) */
 #define FLUSH_ROUNDS 1024        /* bound: 64k entries */
 
-struct local_addrs {
-	unsigned n;
-	struct rt_route r[MAX_LOCAL];
-};
-
-static int collect_local(const struct rt_route *r, void *data)
-{
-	struct local_addrs *l = data;
-
-	if (r->table != RT_TABLE_LOCAL || r->type != RTN_LOCAL)
-		return 0;
-	if (l->n == MAX_LOCAL)
-		return -E2BIG;
-	l->r[l->n++] = *r;
-	return 0;
-}
-
-static int is_local(const struct local_addrs *l, uint8_t family, const uint8_t *a)
-{
-	unsigned i;
-
-	for (i = 0; i < l->n; i++)
-		if (l->r[i].family == family && !memcmp(l->r[i].dst, a, rt_addr_len(family)))
-			return 1;
-	return 0;
-}
-
 struct flush {
-	struct local_addrs local;
+	struct side local;           /* this qube's own addresses */
 	const struct gw_tunnel *dns; /* NULL: every forwarded entry; else only
 				      * those addressed to its virtual DNS */
 	unsigned n, matched;
@@ -614,8 +714,10 @@ static int flush_match(const struct ct_entry *e, void *data)
 {
 	struct flush *f = data;
 
-	if (is_local(&f->local, e->family, e->orig_src) ||
-	    is_local(&f->local, e->family, e->reply_src) ||
+	int via_gw;
+
+	if (side_route(&f->local, e->family, e->orig_src, &via_gw) ||
+	    side_route(&f->local, e->family, e->reply_src, &via_gw) ||
 	    (f->dns && !to_virtual_dns(f->dns, e)))
 		return 0;
 	f->matched++;
@@ -643,7 +745,7 @@ static int flush_conntrack(const struct gw_tunnel *dns, const char *context)
 	static struct flush f;
 	static char buf[FLUSH_BATCH * (NLMSG_HDRLEN + 16 + 2 * CT_TUPLE_MAX)]
 		__attribute__((aligned(4)));
-	struct nl_sock *rs, *ns;
+	struct nl_sock *ns;
 	struct nl_result res;
 	unsigned round, i, deleted = 0;
 	struct nl_buf b;
@@ -651,16 +753,12 @@ static int flush_conntrack(const struct gw_tunnel *dns, const char *context)
 
 	memset(&f, 0, sizeof(f));
 	f.dns = dns;
-	err = shared_sock(NETLINK_ROUTE, &rs);
-	if (!err)
-		err = shared_sock(NETLINK_NETFILTER, &ns);
+	err = read_side(&f.local, 0, 0);
 	if (err < 0)
 		return err;
-	err = rt_route_dump(rs, AF_UNSPEC, collect_local, &f.local, &res);
-	if (err < 0) {
-		log_nl_error("listing this qube's own addresses", &res);
+	err = shared_sock(NETLINK_NETFILTER, &ns);
+	if (err < 0)
 		return err;
-	}
 	for (round = 0; round < FLUSH_ROUNDS; round++) {
 		f.n = f.matched = 0;
 		err = ct_dump(ns, flush_match, &f, &res);

@@ -33,6 +33,15 @@ struct gw_tunnel {
 	struct in6_addr vdns6[2];
 };
 
+/* Fill t->dns4 / t->dns6 with the first GW_DNS_MAX candidates that are not
+ * on this side of the tunnel. Refused, each with a log line: this qube's
+ * own addresses, addresses the main table routes outside the tunnel other
+ * than by a default route (the NetVM, downstream qubes), and the main
+ * table's gateways; DNS sent there would not be the VPN's. t->dev must be
+ * set. 0 or -errno (then no server is taken). */
+int gw_pick_dns(struct gw_tunnel *t, const struct in_addr *c4, unsigned n4,
+		const struct in6_addr *c6, unsigned n6);
+
 /* `forwarding on`: (re)install everything in the blocked state -- the
  * kill-switch table replaced atomically, no DNS table, blackhole routes and
  * policy rules, every other route of table 78 removed. */

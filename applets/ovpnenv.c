@@ -236,7 +236,7 @@ static void take_dns(struct ovpn_env *e, unsigned n, const char *addr, int v6_ke
 			if (e->dns4[i].s_addr == a4.s_addr)
 				why = "a duplicate";
 		if (!why && e->ndns4 >= OVPN_DNS_MAX)
-			why = "beyond the first two IPv4 servers";
+			why = "beyond the first eight IPv4 servers";
 		if (!why) {
 			e->dns4[e->ndns4++] = a4;
 			return;
@@ -247,7 +247,7 @@ static void take_dns(struct ovpn_env *e, unsigned n, const char *addr, int v6_ke
 			if (!memcmp(&e->dns6[i], &a6, sizeof(a6)))
 				why = "a duplicate";
 		if (!why && e->ndns6 >= OVPN_DNS_MAX)
-			why = "beyond the first two IPv6 servers";
+			why = "beyond the first eight IPv6 servers";
 		if (!why) {
 			e->dns6[e->ndns6++] = a6;
 			return;

@@ -9,7 +9,7 @@
 
 #define OVPN_VALUE_MAX 1024      /* longer values are rejected */
 #define OVPN_OPTIONS_MAX 256     /* foreign_option_N considered */
-#define OVPN_DNS_MAX 2           /* servers used per family */
+#define OVPN_DNS_MAX 8           /* DNS servers kept per family, in order */
 
 struct ovpn_env {
 	char dev[IF_NAMESIZE];

@@ -22,13 +22,14 @@ static const char usage[] =
 "puts the tunnel device in interface group 78, routes downstream traffic\n"
 "of table 78 into it (IPv6 too when the tunnel has IPv6), and redirects\n"
 "downstream DNS for Qubes' virtual DNS addresses to the VPN's DNS servers\n"
-"(the first two of each family pushed with dhcp-option DNS / DNS6). With no\n"
-"usable VPN DNS server, downstream DNS stays dropped. Open downstream DNS\n"
-"connections to the virtual addresses lose their conntrack entries, so none\n"
-"keeps an older DNS target. Pushed routes are never used. The virtual DNS\n"
-"addresses come from qubesdb-read /qubes-netvm-primary-dns and\n"
-"/qubes-netvm-secondary-dns (10.139.1.1 and 10.139.1.2 when qubesdb is not\n"
-"available).\n"
+"(the first two of each family pushed with dhcp-option DNS / DNS6 that lie\n"
+"beyond the tunnel: this qube's own addresses and those it routes outside\n"
+"the tunnel, such as the NetVM's, are refused). With no usable VPN DNS\n"
+"server, downstream DNS stays dropped. Open downstream DNS connections to\n"
+"the virtual addresses lose their conntrack entries, so none keeps an older\n"
+"DNS target. Pushed routes are never used. The virtual DNS addresses come\n"
+"from qubesdb-read /qubes-netvm-primary-dns and /qubes-netvm-secondary-dns\n"
+"(10.139.1.1 and 10.139.1.2 when qubesdb is not available).\n"
 "\n"
 "Environment it also honours: QUBES_VPN_RUNDIR (default /run/qubes-vpn),\n"
 "PATH (default " HELPER_DEFAULT_PATH "); with OpenVPN set them with --setenv.\n"
@@ -125,10 +126,10 @@ int up_main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	snprintf(t.dev, sizeof(t.dev), "%s", env.dev);
 	t.has_ipv6 = env.has_ipv6;
-	t.ndns4 = env.ndns4;
-	t.ndns6 = env.ndns6;
-	memcpy(t.dns4, env.dns4, sizeof(t.dns4));
-	memcpy(t.dns6, env.dns6, sizeof(t.dns6));
+	if (gw_pick_dns(&t, env.dns4, env.ndns4, env.dns6, env.ndns6) < 0) {
+		gw_blackhole(NULL);
+		return 1;
+	}
 	virtual_dns(&t);
 
 	log_info("%s: connecting through %s (IPv4 %s, IPv6 %s)",

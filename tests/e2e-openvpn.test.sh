@@ -93,20 +93,31 @@ leaks_during "after SIGTERM"
 hostile=("redirect-gateway def1 ipv6" "route 192.0.2.0 255.255.255.0 net_gateway"
 	"dhcp-option DNS not-an-address" "dhcp-option DNS 127.0.0.1"
 	"dhcp-option DNS 224.0.0.1" "dhcp-option DNS 0.0.0.0" "dhcp-option DNS 10.139.1.1"
-	"dhcp-option DNS6 ::1" "dhcp-option DNS 10.9.0.1")
+	"dhcp-option DNS6 ::1" "dhcp-option DNS 10.138.5.1" "dhcp-option DNS6 2001:db8:1::1"
+	"dhcp-option DNS 10.138.5.2" "dhcp-option DNS 10.137.0.5" "dhcp-option DNS 10.9.0.1")
 for i in $(seq 2 40); do hostile+=("dhcp-option DNS 10.9.0.$i"); done
 start_server hostile 1195 10.9.0.0 fd00:9::/64 "${hostile[@]}"
 start_client 1195
 check "the hostile server's client still connects" wait_until 30 state_is connected
 status=$(nsx "$VPN" "$QV" forwarding status)
-check_contains "the first two valid DNS servers are used; IPv6 DNS, with no valid server, is dropped" "$status" \
-	"DNS: 10.139.1.1>10.9.0.1 10.139.1.2>10.9.0.2 fd09:24ef:4179::a8b:1>dropped fd09:24ef:4179::a8b:2>dropped (virtual address>VPN server)"
+check_contains "the first two valid DNS servers are used (10.9.0.2 is this qube's tunnel address); IPv6 DNS, with no valid server, is dropped" "$status" \
+	"DNS: 10.139.1.1>10.9.0.1 10.139.1.2>10.9.0.3 fd09:24ef:4179::a8b:1>dropped fd09:24ef:4179::a8b:2>dropped (virtual address>VPN server)"
 log=$(cat "$TMP/client.log")
 check_contains "net_gateway route refused and logged" "$log" "its gateway is net_gateway"
 check_contains "non-address DNS refused and logged" "$log" "not a literal IP address"
 check_contains "loopback DNS refused and logged" "$log" "a loopback address"
 check_contains "multicast DNS refused and logged" "$log" "a multicast address"
 check_contains "virtual DNS as VPN DNS refused and logged" "$log" "it would loop"
+check_contains "the NetVM's resolver as VPN DNS refused and logged" "$log" \
+	"ignoring VPN DNS server 10.138.5.1: it is on this side of the tunnel (routed via eth0)"
+check_contains "... in IPv6 too" "$log" \
+	"ignoring VPN DNS server 2001:db8:1::1: it is on this side of the tunnel (routed via eth0)"
+check_contains "this qube's own address as VPN DNS refused and logged" "$log" \
+	"ignoring VPN DNS server 10.138.5.2: it is an address of this qube"
+check_contains "a downstream qube as VPN DNS refused and logged" "$log" \
+	"ignoring VPN DNS server 10.137.0.5: it is on this side of the tunnel (routed via vif5.0)"
+check_contains "this qube's own tunnel address as VPN DNS refused and logged" "$log" \
+	"ignoring VPN DNS server 10.9.0.2: it is an address of this qube"
 leaks_during "hostile server"
 check "hostile server: DNS answered by the VPN's DNS" \
 	wait_until 10 vpn_dns_answers "$APP" udp 10.139.1.1

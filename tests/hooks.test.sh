@@ -124,6 +124,36 @@ check_contains "... with no usable DNS, the notice says DNS is blocked" "$(cat "
 check_contains "... and every virtual DNS address is dropped" "$(status)" \
 	"10.139.1.1>dropped 10.139.1.2>dropped fd09:24ef:4179::a8b:1>dropped"
 
+# ---- DNS servers on this side of the tunnel ----
+# An uplink like a ProxyVM's: its own address, the NetVM's resolver on the
+# uplink, a route whose gateway is on-link; IPv6 likewise.
+nsx "$NS" ip link add up0 type veth peer name up1
+nsx "$NS" ip link set up0 up
+nsx "$NS" ip link set up1 up
+nsx "$NS" ip addr add 10.138.5.2/24 dev up0
+nsx "$NS" ip addr add 2001:db8:1::2/64 dev up0 nodad
+nsx "$NS" ip route add 198.18.0.0/15 via 192.168.77.1 dev up0 onlink
+check "a server pushing DNS on this side of the tunnel still connects" up_with \
+	'foreign_option_1=dhcp-option DNS 10.138.5.2' 'foreign_option_2=dhcp-option DNS 10.138.5.1' \
+	'foreign_option_3=dhcp-option DNS 192.168.77.1' 'foreign_option_4=dhcp-option DNS6 2001:db8:1::1' \
+	'foreign_option_5=dhcp-option DNS 10.8.0.1' 'foreign_option_6=dhcp-option DNS6 fd00:8::1'
+out=$(cat "$TMP/out")
+check_contains "... this qube's own address is refused" "$out" \
+	"ignoring VPN DNS server 10.138.5.2: it is an address of this qube"
+check_contains "... the NetVM's resolver on the uplink is refused" "$out" \
+	"ignoring VPN DNS server 10.138.5.1: it is on this side of the tunnel (routed via up0)"
+check_contains "... a gateway of this qube's routes is refused" "$out" \
+	"ignoring VPN DNS server 192.168.77.1: it is on this side of the tunnel (the gateway of a route via up0)"
+check_contains "... so is an IPv6 resolver on the uplink" "$out" \
+	"ignoring VPN DNS server 2001:db8:1::1: it is on this side of the tunnel (routed via up0)"
+check_contains "... and the servers inside the tunnel are used" "$(status)" \
+	"DNS: 10.139.1.1>10.8.0.1 10.139.1.2>10.8.0.1 fd09:24ef:4179::a8b:1>fd00:8::1 fd09:24ef:4179::a8b:2>fd00:8::1"
+check "only servers on this side: still connects" up_with \
+	'foreign_option_2=dhcp-option DNS 10.138.5.1' 'foreign_option_3=dhcp-option DNS6 2001:db8:1::1'
+check_contains "... with their DNS blocked, and says so" "$(cat "$TMP/out")" \
+	"the VPN pushed no usable DNS server: their DNS is blocked"
+nsx "$NS" ip link del up0
+
 # ---- IPv4-only tunnel ----
 check "IPv4-only tunnel" up_with -ifconfig_ipv6_local -ifconfig_ipv6_netbits \
 	-ifconfig_ipv6_remote "foreign_option_3=dhcp-option DOMAIN x"
