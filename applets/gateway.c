@@ -38,9 +38,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/netfilter.h>
 #include <linux/rtnetlink.h>
@@ -349,7 +351,8 @@ static int dns_sleep(void)
 	return nft_commit(&b, 0, 0, "disabling " DNS_WHAT);
 }
 
-/* Install the DNS table for t, or just wake the one that already says so. */
+/* Install the DNS table for t, or just wake the one that already says so.
+ * Returns 1 if it was (re)built, 0 if woken, or -errno. */
 static int dns_wake(const struct gw_tunnel *t)
 {
 	static char buf[32768] __attribute__((aligned(4)));
@@ -372,7 +375,8 @@ static int dns_wake(const struct gw_tunnel *t)
 	else
 		put_dns_table(&b, t, desc);
 	nft_batch_end(&b);
-	return nft_commit(&b, 0, exists && !same, "installing " DNS_WHAT);
+	err = nft_commit(&b, 0, exists && !same, "installing " DNS_WHAT);
+	return err < 0 ? err : !same;
 }
 
 /* ---- routing ---- */
@@ -737,6 +741,24 @@ static void log_ct_error(const char *context, const struct ct_entry *e,
 		strerror(-res->err));
 }
 
+/* Entries in this namespace's conntrack table, or -1 if unknown. */
+static long conntrack_count(void)
+{
+	char buf[24];
+	long n = 0;
+	ssize_t len, i;
+	int fd = open("/proc/sys/net/netfilter/nf_conntrack_count", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	for (i = 0; i < len && buf[i] >= '0' && buf[i] <= '9' && n < 100000000; i++)
+		n = n * 10 + (buf[i] - '0');
+	/* Digits, then the newline: anything else is not a count. */
+	return len > 1 && i > 0 && i < len && buf[i] == '\n' ? n : -1;
+}
+
 /* Delete the conntrack entries of forwarded connections (dns: only those
  * to its virtual DNS addresses). Dump, delete what matched, and dump
  * again until nothing matches. */
@@ -751,6 +773,10 @@ static int flush_conntrack(const struct gw_tunnel *dns, const char *context)
 	struct nl_buf b;
 	int err;
 
+	/* The kernel walks its whole conntrack hash table (shared by every
+	 * namespace) to dump ours: milliseconds. Skip it when ours is empty. */
+	if (conntrack_count() == 0)
+		return 0;
 	memset(&f, 0, sizeof(f));
 	f.dns = dns;
 	err = read_side(&f.local, 0, 0);
@@ -921,7 +947,11 @@ int gw_connect(const struct gw_tunnel *t)
 			err = set_group(t->dev, GW_GROUP, 0);
 		if (!err)
 			err = dns_wake(t);
-		if (!err)
+		/* A table rebuilt means new DNS targets (or that ours was gone and
+		 * Qubes' dnat-dns bound connections): those bindings are stale. A
+		 * table only woken has the targets every binding made under it has;
+		 * while it slept, table 78 had no tunnel route, so DNS made none. */
+		if (err > 0)
 			err = flush_conntrack(t, "cutting DNS connections bound to an old DNS target");
 		/* Last: from here on traffic flows. */
 		if (!err)

@@ -4,10 +4,15 @@
 # command sequence, side by side in one throwaway namespace. Every command,
 # ours and theirs, is started the same way (tests/timeseq). Prints both
 # medians and their ratio. Not a test: nothing here passes or fails.
-#   tests/bench-forwarding.sh [ROUNDS]   (default 200; QV=path picks the binary)
+#   tests/bench-forwarding.sh [ROUNDS] [--conntrack]
+#   (default 200 rounds; QV=path picks the binary). With --conntrack the
+#   namespace holds one connection of its own, so `on` has to read the
+#   conntrack table (the kernel walks its whole hash table for that), and
+#   the command sequence reads it too, with conntrack -L.
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=${1:-200}
+WITH_CT=${2:-}
 make -s -C "$TOP" build/tests/timeseq || exit 1
 netns_new NS bench
 
@@ -45,17 +50,27 @@ ipon|$TMP/path.env|$IP -6 route replace blackhole default table 78 metric 999999
 ipon|$TMP/path.env|$IP rule add fwmark 0x78 lookup 78 priority 78 proto 78
 ipon|$TMP/path.env|$IP -6 rule add fwmark 0x78 lookup 78 priority 78 proto 78
 ipon|$TMP/path.env|$NFT -f $TMP/table.nft
+${WITH_CT:+ipon|$TMP/path.env|$(command -v conntrack) -L}
 ipoff|$TMP/path.env|$IP rule del fwmark 0x78 lookup 78 priority 78
 ipoff|$TMP/path.env|$IP -6 rule del fwmark 0x78 lookup 78 priority 78
 ipoff|$TMP/path.env|$IP route flush table 78
 ipoff|$TMP/path.env|$IP -6 route flush table 78
 ipoff|$TMP/path.env|$NFT delete table inet qubes-vpn
 EOF2
+if [ "$WITH_CT" = --conntrack ]; then
+	# An entry of the namespace's own (never deleted), alive for 10 minutes.
+	nsx "$NS" conntrack -I -p udp -s 127.0.0.1 -d 127.0.0.1 --sport 1 --dport 2 -t 600 \
+		2>/dev/null || { echo "bench-forwarding: conntrack -I failed"; exit 1; }
+elif [ -n "$WITH_CT" ]; then
+	echo "usage: tests/bench-forwarding.sh [ROUNDS] [--conntrack]" >&2
+	exit 2
+fi
+sed -i '/^$/d' "$TMP/plan"
 nsx "$NS" "$TOP/build/tests/timeseq" "$ROUNDS" "$TMP/plan" >"$TMP/times" 2>"$TMP/err" ||
 	{ cat "$TMP/err"; exit 1; }
 
 ours=$(phase_median "$TMP/times" on off) base=$(phase_median "$TMP/times" ipon ipoff)
-echo "rounds:                       $ROUNDS (alternating, same namespace)"
+echo "rounds:                       $ROUNDS (alternating, same namespace)${WITH_CT:+, one conntrack entry}"
 echo "qubes-vpn forwarding on+off:  median $ours us" \
 	"(on $(phase_median "$TMP/times" on), off $(phase_median "$TMP/times" off))"
 echo "ip/nft command sequence:      median $base us" \

@@ -7,14 +7,17 @@
  *   timeseq ROUNDS PLAN
  * PLAN lines: PHASE|ENVFILE|ARGV... ('|' separated; ARGV split on spaces;
  * ENVFILE holds NAME=VALUE lines, "-" for an empty environment).
- * Output: one line per round: PHASE=US ... in order of first appearance. */
+ * Output: one line per round: PHASE=US ... in order of first appearance;
+ * the commands' own output goes to /dev/null, their errors to stderr. */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #define MAX_STEPS 64
 #define MAX_ARGS 32
@@ -107,6 +110,7 @@ static long long now_us(void)
 int main(int argc, char **argv)
 {
 	long long t0, spent[MAX_PHASES];
+	posix_spawn_file_actions_t fa;
 	int rounds, r, i, status;
 	pid_t pid;
 
@@ -114,11 +118,15 @@ int main(int argc, char **argv)
 		die("usage: timeseq ROUNDS PLAN");
 	rounds = atoi(argv[1]);
 	load_plan(argv[2]);
+	/* The commands' output must not mix with the timings on stdout. */
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0) != 0)
+		die("cannot set up the commands' output");
 	for (r = 0; r < rounds; r++) {
 		memset(spent, 0, sizeof(spent));
 		for (i = 0; i < nsteps; i++) {
 			t0 = now_us();
-			if (posix_spawn(&pid, steps[i].argv[0], NULL, NULL, steps[i].argv,
+			if (posix_spawn(&pid, steps[i].argv[0], &fa, NULL, steps[i].argv,
 					steps[i].envp) != 0)
 				die("cannot start a command");
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
