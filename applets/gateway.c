@@ -717,7 +717,6 @@ static int to_virtual_dns(const struct gw_tunnel *t, const struct ct_entry *e)
 static int flush_match(const struct ct_entry *e, void *data)
 {
 	struct flush *f = data;
-
 	int via_gw;
 
 	if (side_route(&f->local, e->family, e->orig_src, &via_gw) ||
