@@ -23,8 +23,9 @@
  * with the same servers only wakes it up.
  *
  * Connection tracking: after `on`, the conntrack entries of connections
- * forwarded before are deleted; after the up hook's DNS redirect, those of
- * forwarded DNS connections to the virtual addresses (see flush_conntrack).
+ * forwarded before are deleted; when the up hook installs new DNS servers,
+ * those of forwarded DNS connections to the virtual addresses (see
+ * flush_conntrack).
  *
  * Why tables are toggled rather than rewritten: every deletion of an
  * nf_tables object costs an RCU grace period (10-20 ms) when the socket is
@@ -729,15 +730,19 @@ static int flush_match(const struct ct_entry *e, void *data)
 	return 0;
 }
 
+/* The kernel refused to delete entry e: name it in the message. */
 static void log_ct_error(const char *context, const struct ct_entry *e,
 			 const struct nl_result *res)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], what[256];
+	struct nl_result named = *res;
 
 	inet_ntop(e->family, e->orig_src, src, sizeof(src));
 	inet_ntop(e->family, e->orig_dst, dst, sizeof(dst));
-	log_err("%s: deleting the conntrack entry %s -> %s: %s", context, src, dst,
-		strerror(-res->err));
+	snprintf(what, sizeof(what), "%s: deleting the conntrack entry %s -> %s", context, src,
+		 dst);
+	named.what = NULL;
+	log_nl_error(what, &named);
 }
 
 /* Entries in this namespace's conntrack table, or -1 if unknown. */

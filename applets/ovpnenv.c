@@ -255,7 +255,6 @@ static void take_dns(struct ovpn_env *e, unsigned n, const char *addr, int v6_ke
 	} else {
 		why = "not a literal IP address";
 	}
-	e->dns_ignored++;
 	log_warn("ignoring pushed DNS server (foreign_option_%u): %s", n, why);
 }
 

@@ -19,7 +19,6 @@ struct ovpn_env {
 	unsigned ndns4, ndns6;
 	struct in_addr dns4[OVPN_DNS_MAX];
 	struct in6_addr dns6[OVPN_DNS_MAX];
-	unsigned dns_ignored;                /* DNS options not used, any reason */
 	char remote[64];                     /* trusted_ip, for messages ("" if none) */
 	int restart;                         /* script_context / argv says restart */
 };
