@@ -53,7 +53,10 @@ pki
 start_dns() {
 	local name=$1 answer=$2 answer6=$3
 	shift 3
-	ip netns exec "$NET" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv \
+	# Its own pid file: the default, /var/run/dnsmasq.pid, is the host's and
+	# is shared by both servers, one of which then fails to start.
+	ip netns exec "$NET" dnsmasq --keep-in-foreground --pid-file="$TMP/$name.pid" \
+		--conf-file=/dev/null --no-resolv \
 		--no-hosts --user=root --port=53 --log-queries --log-facility="$TMP/$name.log" \
 		--address=/internet.test/$answer --address=/internet.test/$answer6 "$@" &
 	BG_PIDS+=($!)
