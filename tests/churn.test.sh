@@ -132,6 +132,7 @@ check "after the rebuilds the AppVM still reaches the internet through the tunne
 # to the NetVM's resolver, through the tunnel. NAT is bound by the first
 # packet, so restoring the redirect does not move that socket; the up
 # hook's flush must.
+inits=$(completed_count)
 nsx "$VPN" nft list table inet qubes-vpn-dns >"$TMP/dns-table.nft"
 nsx "$VPN" nft delete table inet qubes-vpn-dns
 rm -f "$TMP"/go-* "$TMP"/answer-*
@@ -144,23 +145,32 @@ nsx "$APP" timeout 60 bash -c "exec 3<>/dev/udp/10.139.1.1/53
 	done" 2>/dev/null &
 STALE=$!
 BG_PIDS+=($STALE)
-answer_is() { [ -e "$TMP/answer-$1" ] && grep -q "$2" "$TMP/answer-$1"; }
-check "without our redirect, a downstream socket reaches the NetVM's DNS (through the tunnel)" \
-	wait_until 10 answer_is 1 "cb 00 71 63"
+# answer_from N: who answered query N: netvm, vpn, or none (and the bytes).
+answer_from() {
+	wait_until 10 test -e "$TMP/answer-$1"
+	case "$(cat "$TMP/answer-$1" 2>/dev/null)" in
+	*"cb 00 71 63"*) echo netvm ;;
+	*"c6 33 64 01"*) echo vpn ;;
+	*) echo "none: $(cat "$TMP/answer-$1" 2>/dev/null)" ;;
+	esac
+}
+check_eq "without our redirect, a downstream socket reaches the NetVM's DNS (through the tunnel)" \
+	"$(answer_from 1)" netvm
 nsx "$VPN" nft -f "$TMP/dns-table.nft"
 touch "$TMP/go-2"
-check "negative control: the restored redirect alone leaves that socket on the NetVM's DNS" \
-	wait_until 10 answer_is 2 "cb 00 71 63"
+check_eq "negative control: the restored redirect alone leaves that socket on the NetVM's DNS" \
+	"$(answer_from 2)" netvm
+check_eq "... OpenVPN did not restart on its own meanwhile" "$(completed_count)" "$inits"
 : >"$TMP/netdns.log"
 n=$(completed_count)
+flushed() { grep -c 'cutting DNS connections bound to an old DNS target: deleted' "$TMP/client.log"; }
+flushes=$(flushed)
 kill -USR1 "$CLIENT_PID"
 check "a soft restart runs the up hook again" \
 	wait_until 30 bash -c "[ \$(grep -c 'Initialization Sequence Completed' '$TMP/client.log') -gt $n ]"
-check "... which deleted the stale binding (its log says so)" \
-	grep -q 'cutting DNS connections bound to an old DNS target: deleted' "$TMP/client.log"
+check_eq "... which deleted the stale binding (its log says so)" "$(flushed)" $((flushes + 1))
 touch "$TMP/go-3"
-check "after the up hook the same socket is answered by the VPN's DNS" \
-	wait_until 10 answer_is 3 "c6 33 64 01"
+check_eq "after the up hook the same socket is answered by the VPN's DNS" "$(answer_from 3)" vpn
 check_eq "... and the NetVM's DNS saw no query since" "$(grep -c 'query\[' "$TMP/netdns.log")" 0
 wait $STALE 2>/dev/null
 
