@@ -8,7 +8,7 @@ DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS     ?= -O2 -g
-APPLETS    := configurator down forwarding notify notify-receive up
+APPLETS    := configurator down forwarding notify notify-receive resolv up
 
 WARN     := -std=gnu99 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
             -Wmissing-prototypes -Wstrict-prototypes
@@ -157,7 +157,7 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DATADIR    ?= $(PREFIX)/share
 UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-config.path \
-         qubes-vpn-restart.service
+         qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path
 
 # The VM side: binary, applet links, systemd units, user, configurator menu.
 # Everything CI runs: the suite, then the suite built with sanitizers.

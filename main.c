@@ -20,6 +20,8 @@ static const struct applet applets[] = {
 	{ "notify", notify_main, "show a desktop notification about the VPN" },
 	{ "notify-receive", notify_receive_main,
 	  "dom0 side of notify (the qrexec service " "qubesvpn.Notify)" },
+	{ "resolv", resolv_main,
+	  "make /etc/resolv.conf follow the VPN (root; qubes-vpn-resolv.service)" },
 	{ "up", up_main, "OpenVPN --up hook: route downstream traffic into the tunnel" },
 };
 

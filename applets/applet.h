@@ -17,6 +17,7 @@ int configurator_main(int argc, char **argv);
 int down_main(int argc, char **argv);
 int notify_main(int argc, char **argv);
 int notify_receive_main(int argc, char **argv);
+int resolv_main(int argc, char **argv);
 
 /* The name messages start with: "qubes-vpn-forwarding". Set by main(). */
 extern char applet_name[64];

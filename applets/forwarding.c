@@ -2,6 +2,7 @@
  * inspect the kill switch. */
 #include "applet.h"
 #include "gateway.h"
+#include "state.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -133,7 +134,12 @@ int forwarding_main(int argc, char **argv)
 		gateway_lock();
 
 	if (!strcmp(cmd, "on") || !strcmp(cmd, "blackhole")) {
-		if ((!strcmp(cmd, "on") ? gw_on() : gw_blackhole(NULL)) < 0) {
+		int err = !strcmp(cmd, "on") ? gw_on() : gw_blackhole(NULL);
+
+		/* Not connected either way: qubes-vpn-resolv gives this qube
+		 * the NetVM's resolvers back. */
+		state_write_blocked();
+		if (err < 0) {
 			log_err("%s failed: downstream traffic stays blocked as far as the "
 				"kernel accepted it; see the error above", cmd);
 			return 1;
@@ -144,6 +150,7 @@ int forwarding_main(int argc, char **argv)
 	if (!strcmp(cmd, "off")) {
 		if (gw_off() < 0)
 			return 1;
+		state_write_off();
 		log_info("kill switch removed: downstream traffic is no longer protected");
 		return 0;
 	}

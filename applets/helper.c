@@ -21,6 +21,12 @@ int helper_find(const char *prog, char *out, size_t size)
 	const char *p, *end;
 	int n;
 
+	/* An absolute path is taken as it is (Qubes' programs outside PATH);
+	 * a relative one never. */
+	if (prog[0] == '/') {
+		n = snprintf(out, size, "%s", prog);
+		return n > 0 && (size_t)n < size && access(out, X_OK) == 0 ? 0 : -ENOENT;
+	}
 	if (!prog[0] || strchr(prog, '/'))
 		return -ENOENT;
 	if (!path || !path[0])

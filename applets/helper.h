@@ -10,8 +10,8 @@
 
 #define HELPER_DEFAULT_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* Find prog on $PATH (or the default). 0 and the full path in out, or
- * -ENOENT. */
+/* Find prog on $PATH (or the default); an absolute prog is taken as it
+ * is. 0 and the full path in out, or -ENOENT. */
 int helper_find(const char *prog, char *out, size_t size);
 
 /* Whom to run a helper as, when not as ourselves. */

@@ -45,10 +45,20 @@ void state_write_connected(const char *dev, const char *server, const char *dns)
 	state_write(text);
 }
 
-void state_write_blocked(void)
+static void state_write_plain(const char *state)
 {
 	char text[64];
 
-	snprintf(text, sizeof(text), "state=blocked\ntime=%lld\n", (long long)time(NULL));
+	snprintf(text, sizeof(text), "state=%s\ntime=%lld\n", state, (long long)time(NULL));
 	state_write(text);
+}
+
+void state_write_blocked(void)
+{
+	state_write_plain("blocked");
+}
+
+void state_write_off(void)
+{
+	state_write_plain("off");
 }

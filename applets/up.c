@@ -95,6 +95,14 @@ static void dns_list(const struct gw_tunnel *t, char *out, size_t size)
 	}
 }
 
+/* Leave the gateway blocked, and say so in the state file. */
+static int refuse(void)
+{
+	gw_blackhole(NULL);
+	state_write_blocked();
+	return 1;
+}
+
 int up_main(int argc, char **argv)
 {
 	struct ovpn_env env;
@@ -110,16 +118,13 @@ int up_main(int argc, char **argv)
 	if (require_net_admin() < 0)
 		return 1;
 	gateway_lock();
-	if (ovpn_env_parse(environ, &env) < 0) {
-		gw_blackhole(NULL);
-		return 1;
-	}
+	if (ovpn_env_parse(environ, &env) < 0)
+		return refuse();
 	/* OpenVPN's positional arguments must agree with its environment. */
 	if (argc > 1 && strcmp(argv[1], env.dev)) {
 		log_err("device argument '%.32s' differs from dev=%s: refusing to connect",
 			argv[1], env.dev);
-		gw_blackhole(NULL);
-		return 1;
+		return refuse();
 	}
 	if (argc > 6 && !strcmp(argv[6], "restart"))
 		env.restart = 1;
@@ -127,10 +132,8 @@ int up_main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	snprintf(t.dev, sizeof(t.dev), "%s", env.dev);
 	t.has_ipv6 = env.has_ipv6;
-	if (gw_pick_dns(&t, env.dns4, env.ndns4, env.dns6, env.ndns6) < 0) {
-		gw_blackhole(NULL);
-		return 1;
-	}
+	if (gw_pick_dns(&t, env.dns4, env.ndns4, env.dns6, env.ndns6) < 0)
+		return refuse();
 	virtual_dns(&t);
 
 	log_info("%s: connecting through %s (IPv4 %s, IPv6 %s)",
@@ -138,6 +141,7 @@ int up_main(int argc, char **argv)
 		 env.has_ipv4 ? "yes" : "no, stays blocked",
 		 t.has_ipv6 ? "yes" : "no, stays blocked");
 	if (gw_connect(&t) < 0) {
+		state_write_blocked();      /* gw_connect() ended blocked */
 		notify_event(URGENCY_CRITICAL, "Qubes VPN could not connect",
 			     "all traffic of attached qubes stays blocked; see the journal");
 		return 1;

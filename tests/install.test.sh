@@ -6,11 +6,11 @@
 D=$TMP/dest
 make -s -C "$TOP" install DESTDIR="$D" PREFIX=/usr >/dev/null
 check_eq "the binary, mode 0755" "$(stat -c %a "$D/usr/sbin/qubes-vpn")" 755
-for a in configurator down forwarding notify notify-receive up; do
+for a in configurator down forwarding notify notify-receive resolv up; do
 	check_eq "qubes-vpn-$a links to qubes-vpn" "$(readlink "$D/usr/sbin/qubes-vpn-$a")" qubes-vpn
 	check "qubes-vpn-$a --help runs through the link" quiet "$D/usr/sbin/qubes-vpn-$a" --help
 done
-check_eq "nothing else in sbin" "$(ls "$D/usr/sbin" | wc -l)" 7
+check_eq "nothing else in sbin" "$(ls "$D/usr/sbin" | wc -l)" 8
 
 make -s -C "$TOP" install-dom0 DESTDIR="$D/dom0" PREFIX=/usr >/dev/null
 check_eq "dom0: service links to the binary" \

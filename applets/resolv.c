@@ -1,0 +1,282 @@
+/* resolv.c - the one privileged step of qubes-vpn: make the VPN qube's own
+ * /etc/resolv.conf, and through it Qubes' DNS plumbing, follow the VPN.
+ *
+ * Run as root by qubes-vpn-resolv.service, which qubes-vpn-resolv.path
+ * starts whenever the hooks' state file (or /etc/resolv.conf) changes. The
+ * hooks themselves stay unprivileged: they only write the state file.
+ *
+ *   connected  -> resolv.conf names the VPN's DNS servers (those the up hook
+ *                 accepted), so that Qubes' dnat-dns and qubes-firewall's
+ *                 specialtarget=dns follow them: downstream qubes with a
+ *                 Qubes firewall may then reach the VPN's DNS;
+ *   otherwise  -> the NetVM's resolvers from QubesDB (/qubes-primary-dns,
+ *                 /qubes-secondary-dns), as Qubes' setup-ip writes them, so
+ *                 that OpenVPN can resolve its server to reconnect.
+ *
+ * When the file changed, Qubes' own code is asked to follow it:
+ * /usr/lib/qubes/qubes-setup-dnat-to-ns, then `systemctl --no-block
+ * try-reload-or-restart qubes-firewall.service` (a SIGHUP on Qubes 4.3; a
+ * restart on 4.2, whose daemon has no reload). None of this carries the
+ * guarantee: the kill switch's own DNS redirect (or drop) binds first. */
+#include "applet.h"
+#include "helper.h"
+#include "ovpnenv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#define QUBES_DNAT_TO_NS "/usr/lib/qubes/qubes-setup-dnat-to-ns"
+#define QUBES_FIREWALL_FLAG "/run/qubes-service/qubes-firewall"
+
+static const char usage[] =
+"Usage: qubes-vpn-resolv\n"
+"\n"
+"Makes /etc/resolv.conf follow the VPN, then has Qubes' DNS plumbing\n"
+"follow the file. Run as root by qubes-vpn-resolv.service, started by\n"
+"qubes-vpn-resolv.path when RUNDIR/state or /etc/resolv.conf changes.\n"
+"\n"
+"  state=connected  resolv.conf names the VPN's DNS servers recorded by the\n"
+"                   up hook (none, if the VPN gave no usable one)\n"
+"  anything else    (blocked, off, no state file, a garbled one) the\n"
+"                   NetVM's resolvers: qubesdb-read /qubes-primary-dns and\n"
+"                   /qubes-secondary-dns (10.139.1.1 and 10.139.1.2 when\n"
+"                   QubesDB does not answer)\n"
+"\n"
+"When the file changed, it runs " QUBES_DNAT_TO_NS "\n"
+"and 'systemctl --no-block try-reload-or-restart qubes-firewall.service'\n"
+"(only where the qubes-firewall service is enabled), so that Qubes' dnat-dns\n"
+"and the specialtarget=dns rules of downstream qubes' firewalls follow it.\n"
+"A symlink at /etc/resolv.conf is replaced by a file, as Qubes' setup-ip\n"
+"does; a regular file is rewritten in place (it may be a mount point).\n"
+"\n"
+"Environment: QUBES_VPN_RUNDIR (default /run/qubes-vpn), PATH (for\n"
+"systemctl and qubesdb-read), QUBES_VPN_RESOLV_CONF (default /etc/resolv.conf;\n"
+"for tests). Exit status: 0 done (or nothing to do), 1 failure.\n";
+
+#define STATE_MAX 1024
+#define RESOLV_MAX 4096
+#define NS_MAX 4                 /* 2 per family, as the up hook keeps */
+#define HELPER_TIMEOUT_MS 20000
+#define QUBESDB_TIMEOUT_MS 2000
+#define ROUNDS_MAX 3
+
+/* Read at most size-1 bytes of a regular file, never following a link.
+ * 0 and a NUL-terminated text, or -errno. */
+static int read_small(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), err = 0;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	while (got + 1 < size && (n = read(fd, buf + got, size - 1 - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return err;
+}
+
+/* The VPN's DNS servers from the state file, re-formatted from validated
+ * literals: 1 (connected; *n may be 0) or 0 (not connected, or a state
+ * file that does not validate, which is treated as not connected). */
+static int state_dns(char ns[NS_MAX][INET6_ADDRSTRLEN], unsigned *n)
+{
+	char path[256], text[STATE_MAX], *line, *save = NULL, *tok, *tsave = NULL;
+	int connected = 0, err;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/state", rundir());
+	err = read_small(path, text, sizeof(text));
+	if (err < 0) {
+		if (err != -ENOENT)
+			log_warn("reading %s: %s: treating the VPN as not connected", path,
+				 strerror(-err));
+		return 0;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(line, "state=connected"))
+			connected = 1;
+		if (strncmp(line, "dns=", 4))
+			continue;
+		for (tok = strtok_r(line + 4, ", ", &tsave); tok; tok = strtok_r(NULL, ", ", &tsave)) {
+			if (*n == NS_MAX) {
+				log_warn("%s: more than %d DNS servers: the rest are ignored", path,
+					 NS_MAX);
+				break;
+			}
+			if (parse_ipv4(tok, &a4))
+				inet_ntop(AF_INET, &a4, ns[(*n)++], INET6_ADDRSTRLEN);
+			else if (parse_ipv6(tok, &a6))
+				inet_ntop(AF_INET6, &a6, ns[(*n)++], INET6_ADDRSTRLEN);
+			else {
+				log_warn("%s: DNS server '%.*s' is not an IP address: treating "
+					 "the VPN as not connected", path, 64, tok);
+				return 0;
+			}
+		}
+	}
+	return connected;
+}
+
+/* One QubesDB value that must be an IPv4 literal; 0 or -1. */
+static int qubesdb_ipv4(const char *key, char *out)
+{
+	char *argv[] = { "qubesdb-read", (char *)key, NULL };
+	char buf[64];
+	struct in_addr a;
+	size_t len;
+
+	if (helper_run(argv, NULL, NULL, NULL, buf, sizeof(buf), QUBESDB_TIMEOUT_MS) != 0)
+		return -1;
+	len = strlen(buf);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (!parse_ipv4(buf, &a)) {
+		log_warn("QubesDB %s is not an IPv4 address", key);
+		return -1;
+	}
+	inet_ntop(AF_INET, &a, out, INET6_ADDRSTRLEN);
+	return 0;
+}
+
+/* The NetVM's resolvers, as Qubes' setup-ip writes them. */
+static void netvm_dns(char ns[NS_MAX][INET6_ADDRSTRLEN], unsigned *n)
+{
+	static const char *keys[2] = { "/qubes-primary-dns", "/qubes-secondary-dns" };
+	static const char *defaults[2] = { "10.139.1.1", "10.139.1.2" };
+	unsigned i;
+
+	for (i = 0; i < 2; i++)
+		if (qubesdb_ipv4(keys[i], ns[i]) < 0) {
+			log_warn("QubesDB %s unavailable: using %s", keys[i], defaults[i]);
+			snprintf(ns[i], INET6_ADDRSTRLEN, "%s", defaults[i]);
+		}
+	*n = 2;
+}
+
+/* The file's whole text for the current state. */
+static void wanted(char *out, size_t size, char *why, size_t whysize)
+{
+	char ns[NS_MAX][INET6_ADDRSTRLEN];
+	unsigned n, i;
+	size_t len;
+	int connected = state_dns(ns, &n);
+
+	if (!connected)
+		netvm_dns(ns, &n);
+	snprintf(why, whysize, "%s", connected ? (n ? "the VPN's DNS servers" :
+		 "no DNS server: the VPN gave none, downstream DNS is dropped") :
+		 "the NetVM's resolvers: the VPN is not connected");
+	len = (size_t)snprintf(out, size, "# Written by qubes-vpn-resolv: %s.\n", why);
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(out + len, size - len, "nameserver %s\n", ns[i]);
+}
+
+/* Replace the file's content. A symlink is replaced by a regular file (as
+ * Qubes' setup-ip does: it would point at another program's file); a
+ * regular file is rewritten in place, keeping its inode, mode and label
+ * (it may be a bind mount, where a rename would fail). */
+static int write_resolv(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	struct stat st;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && unlink(path) < 0)
+		return -errno;
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	else if (ftruncate(fd, 0) < 0)
+		err = -errno;
+	else if ((n = write(fd, text, len)) < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
+/* Run one of Qubes' programs; its failure is reported, not fatal: the
+ * kill switch's redirect does not depend on it. */
+static void run_qubes(char *const argv[], int ok_status)
+{
+	int rc = helper_run(argv, NULL, NULL, NULL, NULL, 0, HELPER_TIMEOUT_MS);
+
+	if (rc == 0 || rc == ok_status)
+		log_debug("%s: done (status %d)", argv[0], rc);
+	else if (rc < 0)
+		log_warn("running %s: %s", argv[0], strerror(-rc));
+	else
+		log_warn("%s exited with status %d", argv[0], rc);
+}
+
+int resolv_main(int argc, char **argv)
+{
+	static char *const dnat[] = { QUBES_DNAT_TO_NS, NULL };
+	static char *const reload[] = { "systemctl", "--no-block", "try-reload-or-restart",
+					"qubes-firewall.service", NULL };
+	const char *path = getenv("QUBES_VPN_RESOLV_CONF");
+	char text[RESOLV_MAX], now[RESOLV_MAX], why[128];
+	int round, err;
+
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc > 1)
+		usage_error("unexpected argument '%s'", argv[1]);
+	if (!path || path[0] != '/')
+		path = "/etc/resolv.conf";
+
+	/* A state change while Qubes' code runs is picked up here: the path
+	 * unit does not start a service that is still running again. */
+	for (round = 0; round < ROUNDS_MAX; round++) {
+		wanted(text, sizeof(text), why, sizeof(why));
+		if (read_small(path, now, sizeof(now)) == 0 && !strcmp(now, text)) {
+			log_debug("%s already names %s", path, why);
+			return 0;
+		}
+		err = write_resolv(path, text);
+		if (err < 0) {
+			log_err("writing %s: %s", path, strerror(-err));
+			return 1;
+		}
+		log_info("%s now names %s", path, why);
+		if (access(QUBES_DNAT_TO_NS, X_OK) == 0)
+			run_qubes(dnat, 100);       /* 100: dnat-dns unchanged */
+		if (access(QUBES_FIREWALL_FLAG, F_OK) == 0)
+			run_qubes(reload, -1);
+	}
+	log_warn("the state kept changing while Qubes followed it; the next change "
+		 "of the state file runs this again");
+	return 0;
+}
