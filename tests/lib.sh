@@ -11,6 +11,8 @@ PASS=0
 FAIL=0
 NETNS_CREATED=()
 BG_PIDS=()
+# Commands run first on exit, last registered first (eval'd strings).
+CLEANUP_CMDS=()
 TMP=$(mktemp -d /tmp/qvtest.XXXXXX)
 # Unique per run, short enough for interface-name-free uses.
 RUN_ID=$$
@@ -56,7 +58,10 @@ check_contains() {
 }
 
 cleanup() {
-	local pid ns
+	local pid ns i
+	for ((i = ${#CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUP_CMDS[i]}" >/dev/null 2>&1
+	done
 	for pid in "${BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
