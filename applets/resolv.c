@@ -210,16 +210,12 @@ static int write_resolv(const char *path, const char *text)
 	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0))
 		err = -errno;
 	else if (!S_ISREG(st.st_mode))
 		err = -EINVAL;
-	else if (ftruncate(fd, 0) < 0)
-		err = -errno;
-	else if ((n = write(fd, text, len)) < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
+	else if ((n = write(fd, text, len)) != (ssize_t)len)
+		err = n < 0 ? -errno : -EIO;
 	if (close(fd) < 0 && !err)
 		err = -errno;
 	return err;

@@ -199,11 +199,13 @@ resolv_watch() {
 # private system bus where Qubes' code looks for it (the service's helpers
 # get a minimal environment, as under systemd).
 resolv_run() {
+	touch "$TMP/resolv.busy"
 	# shellcheck disable=SC2016,SC2046
 	"$QB/exec.sh" "$VPN" --dbus env PATH="$SHIMS:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin" \
 		bash -c 'ln -sfn "${DBUS_SYSTEM_BUS_ADDRESS#unix:path=}" /run/dbus/system_bus_socket &&
 		exec "$@"' resolv $(unit_cmd qubes-vpn-resolv.service ExecStart) >>"$TMP/resolv.log" 2>&1
 	echo "--- resolv run done" >>"$TMP/resolv.log"
+	rm -f "$TMP/resolv.busy"
 }
 mkfifo "$TMP/resolv.fifo"
 inotifywait -q -m -e close_write,moved_to,create,attrib --format %f "$RUN" "$ST" \
@@ -216,6 +218,9 @@ CLEANUP_CMDS+=("touch '$TMP/resolv-watch.stop'")
 resolv_names() {
 	[ "$(sed -n 's/^nameserver //p' "$RESOLV" | tr '\n' ' ')" = "$* " ]
 }
+# resolv_settled NS...: ... and the privileged step is not running (on 4.2
+# it restarts qubes-firewall, which the test bed's reload.sh cannot follow).
+resolv_settled() { resolv_names "$@" && [ ! -e "$TMP/resolv.busy" ]; }
 
 # ---- a small PKI ----
 pki() {
