@@ -47,13 +47,24 @@ $(QVBIN): $(OBJS)
 	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(OBJS) $(MNL_LIBS)
 
 # ---- static release build with musl ----
-# MUSL_SYSROOT holds include/libmnl and lib/libmnl.a built for musl.
-# musl-gcc does not look in /usr/include, so the kernel's uapi headers are
-# offered through a directory of links to the system's copies.
-MUSL_CC      ?= musl-gcc
-MUSL_SYSROOT ?=
-MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null)
-KHDR_DIR     := build/kernel-headers
+# The release binary, build/static/qubes-vpn: fully static with musl-gcc,
+# libmnl built here from LIBMNL_SRC, a libmnl release as a source tree
+# (src/*.c, include/libmnl/libmnl.h) or a release tarball. Its sources
+# include "config.h": an empty one plus HAVE_VISIBILITY_HIDDEN is what its
+# configure produces for gcc; it is written to the build directory, never
+# to LIBMNL_SRC. musl-gcc does not look in /usr/include, so the kernel's
+# uapi headers are offered through a directory of links to the system's
+# copies (searched before libmnl's include/, which carries old copies of a
+# few of them).
+MUSL_CC    ?= musl-gcc
+LIBMNL_SRC ?=
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+KHDR_DIR   := build/kernel-headers
+STATIC_DIR := build/static
+STATIC_BIN := $(STATIC_DIR)/qubes-vpn
+MNL_BUILD  := $(STATIC_DIR)/libmnl
+# A tarball is unpacked into the build directory; a tree is used in place.
+MNL_TREE   := $(if $(filter %.tar %.tar.gz %.tgz %.tar.bz2 %.tar.xz,$(LIBMNL_SRC)),$(CURDIR)/$(MNL_BUILD)/src,$(abspath $(LIBMNL_SRC)))
 
 $(KHDR_DIR)/.stamp:
 	@mkdir -p $(KHDR_DIR)
@@ -62,31 +73,31 @@ $(KHDR_DIR)/.stamp:
 	ln -sfn $(if $(wildcard /usr/include/$(MULTIARCH)/asm),/usr/include/$(MULTIARCH)/asm,/usr/include/asm) $(KHDR_DIR)/asm
 	@touch $@
 
-MUSL_FLAGS := $(WARN) $(REPRO) -Os -ffunction-sections -fdata-sections \
-              -fstack-protector-strong -I$(KHDR_DIR)
+# Reproducible: no path of either tree, no build id, no timestamp ends up
+# in the binary, so two checkouts anywhere give the same bytes.
+MUSL_OPT   := -Os -ffunction-sections -fdata-sections -fstack-protector-strong \
+              -ffile-prefix-map=$(CURDIR)=. -ffile-prefix-map=$(MNL_TREE)=libmnl
+MUSL_FLAGS := $(WARN) $(MUSL_OPT) -I$(KHDR_DIR) -I$(MNL_TREE)/include
+MUSL_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none
 
-STATIC_BIN := build/static/qubes-vpn
-
-static: $(KHDR_DIR)/.stamp $(SRCS) $(HDRS)
-	@test -n "$(MUSL_SYSROOT)" || { echo "make static: set MUSL_SYSROOT (include/libmnl, lib/libmnl.a)"; exit 2; }
-	@test -f "$(MUSL_SYSROOT)/lib/libmnl.a" || { echo "make static: $(MUSL_SYSROOT)/lib/libmnl.a not found"; exit 2; }
-	@mkdir -p $(dir $(STATIC_BIN))
-	$(MUSL_CC) $(MUSL_FLAGS) -I$(MUSL_SYSROOT)/include -static -s -Wl,--gc-sections \
-		-Wl,--build-id=none -o $(STATIC_BIN) $(SRCS) $(MUSL_SYSROOT)/lib/libmnl.a
-	@ls -l $(STATIC_BIN)
-
-# Compile every source with musl (no link): catches glibc-isms even where
-# no static libmnl exists. libmnl's header comes from the system here.
-MNL_INCDIR := $(shell $(PKG_CONFIG) --variable=includedir libmnl 2>/dev/null || echo /usr/include)
-
-musl-compile: $(KHDR_DIR)/.stamp
-	@mkdir -p build/musl-check/include
-	@ln -sfn $(MNL_INCDIR)/libmnl build/musl-check/include/libmnl
-	@for f in $(SRCS); do \
-		$(MUSL_CC) $(MUSL_FLAGS) -I build/musl-check/include \
-			-c $$f -o build/musl-check/$$(echo $$f | tr / _).o || exit 1; \
+static: $(KHDR_DIR)/.stamp
+	@test -n "$(LIBMNL_SRC)" || { echo "make static: set LIBMNL_SRC to a libmnl release," \
+		"as a source tree or a tarball (CI: LIBMNL_SRC=../shared/vendor/libmnl-1.0.4)" >&2; exit 2; }
+	@test -e "$(LIBMNL_SRC)" || { echo "make static: LIBMNL_SRC=$(LIBMNL_SRC) does not exist" >&2; exit 2; }
+	@rm -rf $(STATIC_DIR) && mkdir -p $(MNL_BUILD)
+	@if [ -f "$(LIBMNL_SRC)" ]; then mkdir -p $(MNL_TREE) && \
+		tar -xf "$(LIBMNL_SRC)" -C $(MNL_TREE) --strip-components=1 || { \
+		echo "make static: cannot unpack LIBMNL_SRC=$(LIBMNL_SRC)" >&2; exit 2; }; fi
+	@for f in src/nlmsg.c src/socket.c include/libmnl/libmnl.h; do \
+		test -f "$(MNL_TREE)/$$f" || { echo "make static: LIBMNL_SRC=$(LIBMNL_SRC) is not a" \
+			"libmnl release source tree or tarball (no $$f)" >&2; exit 2; }; done
+	@: >$(MNL_BUILD)/config.h
+	@for f in $(MNL_TREE)/src/*.c; do \
+		$(MUSL_CC) $(MUSL_OPT) -DHAVE_VISIBILITY_HIDDEN -I$(MNL_BUILD) -I$(KHDR_DIR) \
+			-I$(MNL_TREE)/include -c $$f -o $(MNL_BUILD)/$$(basename $$f .c).o || exit 1; \
 	done
-	@echo "musl-gcc: all $(words $(SRCS)) sources compile"
+	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(MNL_BUILD)/*.o
+	@echo "$(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes, libmnl from $(LIBMNL_SRC)"
 
 # ---- tests ----
 $(O)/tests/unit: tests/unit.c $(NL_OBJS) $(HDRS)
@@ -146,8 +157,14 @@ lint:
 	clang-tidy --quiet $(SRCS) -- -std=gnu99 $(MNL_CFLAGS)
 	@echo "lint: cppcheck and clang-tidy clean"
 
-check: $(QVBIN) $(O)/tests/unit musl-compile lint fuzz-short
-	QV=$(CURDIR)/$(QVBIN) UNIT=$(CURDIR)/$(O)/tests/unit tests/run
+# The suite runs against the release binary (static, musl), or with
+# SANITIZE=1 against the sanitizer build. Tests that build packages get
+# LIBMNL_SRC too.
+CHECK_BIN := $(if $(filter 1,$(SANITIZE)),$(QVBIN),$(STATIC_BIN))
+
+check: $(if $(filter 1,$(SANITIZE)),$(QVBIN),static) $(O)/tests/unit lint fuzz-short
+	QV=$(CURDIR)/$(CHECK_BIN) UNIT=$(CURDIR)/$(O)/tests/unit \
+		LIBMNL_SRC=$(if $(LIBMNL_SRC),$(abspath $(LIBMNL_SRC))) tests/run
 
 # BIN=build/static/qubes-vpn installs the static build instead.
 BIN ?= qubes-vpn
@@ -219,4 +236,4 @@ rpm: dist
 clean:
 	rm -rf build qubes-vpn
 
-.PHONY: all static musl-compile lint check check-all install install-bin install-dom0 dist rpm fuzz fuzz-short clean
+.PHONY: all static lint check check-all install install-bin install-dom0 dist rpm fuzz fuzz-short clean
