@@ -76,6 +76,7 @@ $(KHDR_DIR)/.stamp:
 # Reproducible: no path of either tree, no build id, no timestamp ends up
 # in the binary, so two checkouts anywhere give the same bytes.
 MUSL_OPT   := -Os -ffunction-sections -fdata-sections -fstack-protector-strong \
+              -fno-asynchronous-unwind-tables -fno-unwind-tables \
               -ffile-prefix-map=$(CURDIR)=. -ffile-prefix-map=$(MNL_TREE)=libmnl
 MUSL_FLAGS := $(WARN) $(MUSL_OPT) -I$(KHDR_DIR) -I$(MNL_TREE)/include
 MUSL_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none
