@@ -379,7 +379,7 @@ static int ensure_dir(const char *dir, gid_t vpn_gid)
 
 int configurator_main(int argc, char **argv)
 {
-	static char old[CONFIG_MAX], new[CONFIG_MAX], checkbuf[CONFIG_MAX];
+	static char old[CONFIG_MAX], new[CONFIG_MAX];
 	const char *dir = CONFIG_DIR;
 	char conf[512], tmpdir[] = "/tmp/qubes-vpn-config.XXXXXX", tmp[600], next[600];
 	char *edargv[16], edstore[512];
@@ -472,8 +472,10 @@ int configurator_main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	memcpy(checkbuf, new, newlen + 1);
-	check_config(&c, checkbuf);
+	/* check_config cuts the text it reads: it gets a copy, in old (no
+	 * longer needed). */
+	memcpy(old, new, newlen + 1);
+	check_config(&c, old);
 	snprintf(next, sizeof(next), "%s/.%s.new", dir, CONFIG_NAME);
 	unlink(next);
 	rc = write_file(next, new, newlen, 0640, 0, vpn_gid);
