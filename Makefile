@@ -80,6 +80,9 @@ MUSL_OPT   := -Os -ffunction-sections -fdata-sections -fstack-protector-strong \
               -ffile-prefix-map=$(CURDIR)=. -ffile-prefix-map=$(MNL_TREE)=libmnl
 MUSL_FLAGS := $(WARN) $(MUSL_OPT) -I$(KHDR_DIR) -I$(MNL_TREE)/include
 MUSL_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none
+# The compilers' names (.comment) go too: packaging tools strip them, and
+# the binary a package ships must be the bytes `make static` built.
+STRIP      ?= strip
 
 static: $(KHDR_DIR)/.stamp
 	@test -n "$(LIBMNL_SRC)" || { echo "make static: set LIBMNL_SRC to a libmnl release," \
@@ -98,6 +101,7 @@ static: $(KHDR_DIR)/.stamp
 			-I$(MNL_TREE)/include -c $$f -o $(MNL_BUILD)/$$(basename $$f .c).o || exit 1; \
 	done
 	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(MNL_BUILD)/*.o
+	$(STRIP) -R .comment $(STATIC_BIN)
 	@echo "$(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes, libmnl from $(LIBMNL_SRC)"
 
 # ---- tests ----
@@ -225,16 +229,43 @@ dist:
 	fi | LC_ALL=C sort | tar --transform 's,^\.*/*,qubes-vpn-$(VERSION)/,' --owner=0 --group=0 \
 		--numeric-owner --mtime=@0 --no-recursion -czf build/dist/qubes-vpn-$(VERSION).tar.gz -T -
 
-# RPMs for the VM (qubes-vpn) and dom0 (qubes-vpn-dom0). With
-# MUSL_SYSROOT the binary is static; otherwise it needs libmnl.
-rpm: dist
+# libmnl's release tarball, the spec's Source1 (and the source of the deb's
+# binary): LIBMNL_SRC itself when it is libmnl-VERSION.tar.bz2, otherwise
+# its tree (or its unpacked tarball) packed with sorted names, fixed owners,
+# modes and times. VERSION, taken from configure.ac or from the name, must
+# be the one the spec says is bundled.
+LIBMNL_VERSION := $(shell sed -n 's/^%global libmnl_version[[:space:]]*//p' rpm/qubes-vpn.spec)
+MNL_DIST := build/dist/libmnl-$(LIBMNL_VERSION).tar.bz2
+
+dist-libmnl:
+	@test -n "$(LIBMNL_SRC)" || { echo "make $@: set LIBMNL_SRC to libmnl $(LIBMNL_VERSION)," \
+		"as a source tree or a release tarball" >&2; exit 2; }
+	@src='$(LIBMNL_SRC)'; v=; \
+	if [ -f "$$src/configure.ac" ]; then \
+		v=$$(sed -n 's/^AC_INIT(\[libmnl\], *\[\([^]]*\)\].*/\1/p' "$$src/configure.ac"); fi; \
+	[ -n "$$v" ] || v=$$(basename "$$src" | sed -n 's/^libmnl-\([0-9][0-9.]*[0-9]\)\(\.tar.*\|\.tgz\)\{0,1\}$$/\1/p'); \
+	test "$$v" = "$(LIBMNL_VERSION)" || { echo "make $@: LIBMNL_SRC=$$src is libmnl" \
+		"$${v:-of unknown version}; the packages bundle $(LIBMNL_VERSION) (rpm/qubes-vpn.spec)" >&2; exit 2; }
+	@rm -rf build/dist/libmnl-tree && mkdir -p build/dist/libmnl-tree
+	@case '$(LIBMNL_SRC)' in \
+	*/libmnl-$(LIBMNL_VERSION).tar.bz2|libmnl-$(LIBMNL_VERSION).tar.bz2) cp '$(LIBMNL_SRC)' $(MNL_DIST) ;; \
+	*) tree='$(LIBMNL_SRC)'; \
+	   if [ -f "$$tree" ]; then tree=build/dist/libmnl-tree; \
+		tar -xf '$(LIBMNL_SRC)' -C $$tree --strip-components=1 || exit 2; fi; \
+	   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --mode=u+w,go-w,a+rX \
+		--transform 's,^\.,libmnl-$(LIBMNL_VERSION),' -C "$$tree" -cf - . | bzip2 -9 >$(MNL_DIST) ;; \
+	esac
+	@rm -rf build/dist/libmnl-tree
+
+# RPMs for the VM (qubes-vpn) and dom0 (qubes-vpn-dom0), both with the
+# static binary, built by rpmbuild from the two tarballs.
+rpm: dist dist-libmnl
 	@mkdir -p $(RPMDIR)/SOURCES
-	cp build/dist/qubes-vpn-$(VERSION).tar.gz $(RPMDIR)/SOURCES/
-	rpmbuild -bb --nodeps --define "_topdir $(RPMDIR)" \
-		$(if $(MUSL_SYSROOT),--define "musl_sysroot $(MUSL_SYSROOT)") rpm/qubes-vpn.spec
+	cp build/dist/qubes-vpn-$(VERSION).tar.gz $(MNL_DIST) $(RPMDIR)/SOURCES/
+	rpmbuild -bb --nodeps --define "_topdir $(RPMDIR)" rpm/qubes-vpn.spec
 	@find $(RPMDIR)/RPMS -name '*.rpm' -printf '%p\n'
 
 clean:
 	rm -rf build qubes-vpn
 
-.PHONY: all static lint check check-all install install-bin install-dom0 dist rpm fuzz fuzz-short clean
+.PHONY: all static lint check check-all install install-bin install-dom0 dist dist-libmnl rpm fuzz fuzz-short clean
