@@ -265,7 +265,47 @@ rpm: dist dist-libmnl
 	rpmbuild -bb --nodeps --define "_topdir $(RPMDIR)" rpm/qubes-vpn.spec
 	@find $(RPMDIR)/RPMS -name '*.rpm' -printf '%p\n'
 
+# The VM package as a .deb (dom0 is Fedora: no dom0 deb). The same files as
+# the RPM's, put there by `make install` with the static binary built from
+# the two tarballs, plus what Debian wants (copyright, changelog, lintian
+# overrides); deb/ holds those and the maintainer scripts, which do what the
+# RPM's scriptlets do, for the units of UNITS and those the preset enables.
+# Reproducible: every time from deb/changelog (SOURCE_DATE_EPOCH), owners
+# root, modes normalised, names sorted by dpkg-deb.
+DEB_ARCH     := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_VERSION  := $(VERSION)-$(shell sed -n 's/^Release:[[:space:]]*\([0-9]*\).*/\1/p' rpm/qubes-vpn.spec)
+DEBDIR       := build/deb
+DEB          := $(DEBDIR)/qubes-vpn_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_ENABLE   := $(shell sed -n 's/^enable[[:space:]]*//p' units/75-qubes-vpn.preset)
+DEB_EPOCH    := $(shell dpkg-parsechangelog -l deb/changelog -STimestamp 2>/dev/null)
+
+deb: dist dist-libmnl
+	@test "$$(dpkg-parsechangelog -l deb/changelog -SVersion)" = "$(DEB_VERSION)" || { \
+		echo "make deb: deb/changelog is not at $(DEB_VERSION) (rpm/qubes-vpn.spec)" >&2; exit 2; }
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/src
+	tar -xzf build/dist/qubes-vpn-$(VERSION).tar.gz -C $(DEBDIR)/src --strip-components=1
+	$(MAKE) -s -C $(DEBDIR)/src static LIBMNL_SRC=$(CURDIR)/$(MNL_DIST)
+	$(MAKE) -s -C $(DEBDIR)/src install BIN=build/static/qubes-vpn DESTDIR=$(CURDIR)/$(DEBDIR)/root \
+		PREFIX=/usr >/dev/null
+	set -e; r=$(DEBDIR)/root; doc=$$r/usr/share/doc/qubes-vpn; \
+	install -m 0644 deb/copyright $$doc/copyright; \
+	gzip -9n <deb/changelog >$$doc/changelog.Debian.gz; \
+	install -D -m 0644 deb/lintian-overrides $$r/usr/share/lintian/overrides/qubes-vpn; \
+	mkdir -p $$r/DEBIAN; \
+	for f in postinst prerm postrm; do \
+		sed 's/@ENABLE@/$(DEB_ENABLE)/; s/@UNITS@/$(UNITS)/' deb/$$f.in >$$r/DEBIAN/$$f; \
+	done; \
+	(cd $$r && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | \
+		xargs -0 md5sum >DEBIAN/md5sums); \
+	sed -e 's/@VERSION@/$(DEB_VERSION)/; s/@ARCH@/$(DEB_ARCH)/; s/@LIBMNL_VERSION@/$(LIBMNL_VERSION)/' \
+		-e "s/@INSTALLED_SIZE@/$$(du -sk --apparent-size --exclude=DEBIAN $$r | cut -f1)/" \
+		-e "s/@BUILT_USING@/musl (= $$(dpkg-query -W -f='$${source:Version}' musl-dev))/" \
+		deb/control.in >$$r/DEBIAN/control; \
+	chmod -R u+rwX,go+rX,go-w $$r; chmod 0755 $$r/DEBIAN/postinst $$r/DEBIAN/prerm $$r/DEBIAN/postrm; \
+	find $$r -exec touch -h -d @$(DEB_EPOCH) {} +
+	SOURCE_DATE_EPOCH=$(DEB_EPOCH) dpkg-deb --root-owner-group -Zxz --build $(DEBDIR)/root $(DEB)
+
 clean:
 	rm -rf build qubes-vpn
 
-.PHONY: all static lint check check-all install install-bin install-dom0 dist dist-libmnl rpm fuzz fuzz-short clean
+.PHONY: all static lint check check-all install install-bin install-dom0 dist dist-libmnl rpm deb fuzz fuzz-short clean
