@@ -1,5 +1,6 @@
-# qubes-vpn - one multicall binary. `make` builds against the system's
-# libmnl (pkg-config); `make static` builds the release binary with musl.
+# qubes-vpn - one multicall binary. `make static LIBMNL_SRC=...` builds the
+# release binary with musl and libmnl's release source; `make` builds a
+# development binary against the system's libmnl (pkg-config).
 # See README.md for the targets.
 
 PREFIX     ?= /usr
