@@ -1,5 +1,6 @@
-# qubes-vpn - one multicall binary. `make` builds against the system's
-# libmnl (pkg-config); `make static` builds the release binary with musl.
+# qubes-vpn - one multicall binary. `make static LIBMNL_SRC=...` builds the
+# release binary with musl and libmnl's release source; `make` builds a
+# development binary against the system's libmnl (pkg-config).
 # See README.md for the targets.
 
 PREFIX     ?= /usr
@@ -47,13 +48,24 @@ $(QVBIN): $(OBJS)
 	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(OBJS) $(MNL_LIBS)
 
 # ---- static release build with musl ----
-# MUSL_SYSROOT holds include/libmnl and lib/libmnl.a built for musl.
-# musl-gcc does not look in /usr/include, so the kernel's uapi headers are
-# offered through a directory of links to the system's copies.
-MUSL_CC      ?= musl-gcc
-MUSL_SYSROOT ?=
-MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null)
-KHDR_DIR     := build/kernel-headers
+# The release binary, build/static/qubes-vpn: fully static with musl-gcc,
+# libmnl built here from LIBMNL_SRC, a libmnl release as a source tree
+# (src/*.c, include/libmnl/libmnl.h) or a release tarball. Its sources
+# include "config.h": an empty one plus HAVE_VISIBILITY_HIDDEN is what its
+# configure produces for gcc; it is written to the build directory, never
+# to LIBMNL_SRC. musl-gcc does not look in /usr/include, so the kernel's
+# uapi headers are offered through a directory of links to the system's
+# copies (searched before libmnl's include/, which carries old copies of a
+# few of them).
+MUSL_CC    ?= musl-gcc
+LIBMNL_SRC ?=
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+KHDR_DIR   := build/kernel-headers
+STATIC_DIR := build/static
+STATIC_BIN := $(STATIC_DIR)/qubes-vpn
+MNL_BUILD  := $(STATIC_DIR)/libmnl
+# A tarball is unpacked into the build directory; a tree is used in place.
+MNL_TREE   := $(if $(filter %.tar %.tar.gz %.tgz %.tar.bz2 %.tar.xz,$(LIBMNL_SRC)),$(CURDIR)/$(MNL_BUILD)/src,$(abspath $(LIBMNL_SRC)))
 
 $(KHDR_DIR)/.stamp:
 	@mkdir -p $(KHDR_DIR)
@@ -62,31 +74,36 @@ $(KHDR_DIR)/.stamp:
 	ln -sfn $(if $(wildcard /usr/include/$(MULTIARCH)/asm),/usr/include/$(MULTIARCH)/asm,/usr/include/asm) $(KHDR_DIR)/asm
 	@touch $@
 
-MUSL_FLAGS := $(WARN) $(REPRO) -Os -ffunction-sections -fdata-sections \
-              -fstack-protector-strong -I$(KHDR_DIR)
+# Reproducible: no path of either tree, no build id, no timestamp ends up
+# in the binary, so two checkouts anywhere give the same bytes.
+MUSL_OPT   := -Os -ffunction-sections -fdata-sections -fstack-protector-strong \
+              -fno-asynchronous-unwind-tables -fno-unwind-tables \
+              -ffile-prefix-map=$(CURDIR)=. -ffile-prefix-map=$(MNL_TREE)=libmnl
+MUSL_FLAGS := $(WARN) $(MUSL_OPT) -I$(KHDR_DIR) -I$(MNL_TREE)/include
+MUSL_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none
+# The compilers' names (.comment) go too: packaging tools strip them, and
+# the binary a package ships must be the bytes `make static` built.
+STRIP      ?= strip
 
-STATIC_BIN := build/static/qubes-vpn
-
-static: $(KHDR_DIR)/.stamp $(SRCS) $(HDRS)
-	@test -n "$(MUSL_SYSROOT)" || { echo "make static: set MUSL_SYSROOT (include/libmnl, lib/libmnl.a)"; exit 2; }
-	@test -f "$(MUSL_SYSROOT)/lib/libmnl.a" || { echo "make static: $(MUSL_SYSROOT)/lib/libmnl.a not found"; exit 2; }
-	@mkdir -p $(dir $(STATIC_BIN))
-	$(MUSL_CC) $(MUSL_FLAGS) -I$(MUSL_SYSROOT)/include -static -s -Wl,--gc-sections \
-		-Wl,--build-id=none -o $(STATIC_BIN) $(SRCS) $(MUSL_SYSROOT)/lib/libmnl.a
-	@ls -l $(STATIC_BIN)
-
-# Compile every source with musl (no link): catches glibc-isms even where
-# no static libmnl exists. libmnl's header comes from the system here.
-MNL_INCDIR := $(shell $(PKG_CONFIG) --variable=includedir libmnl 2>/dev/null || echo /usr/include)
-
-musl-compile: $(KHDR_DIR)/.stamp
-	@mkdir -p build/musl-check/include
-	@ln -sfn $(MNL_INCDIR)/libmnl build/musl-check/include/libmnl
-	@for f in $(SRCS); do \
-		$(MUSL_CC) $(MUSL_FLAGS) -I build/musl-check/include \
-			-c $$f -o build/musl-check/$$(echo $$f | tr / _).o || exit 1; \
+static: $(KHDR_DIR)/.stamp
+	@test -n "$(LIBMNL_SRC)" || { echo "make static: set LIBMNL_SRC to a libmnl release," \
+		"as a source tree or a tarball (CI: LIBMNL_SRC=../shared/vendor/libmnl-1.0.4)" >&2; exit 2; }
+	@test -e "$(LIBMNL_SRC)" || { echo "make static: LIBMNL_SRC=$(LIBMNL_SRC) does not exist" >&2; exit 2; }
+	@rm -rf $(STATIC_DIR) && mkdir -p $(MNL_BUILD)
+	@if [ -f "$(LIBMNL_SRC)" ]; then mkdir -p $(MNL_TREE) && \
+		tar -xf "$(LIBMNL_SRC)" -C $(MNL_TREE) --strip-components=1 || { \
+		echo "make static: cannot unpack LIBMNL_SRC=$(LIBMNL_SRC)" >&2; exit 2; }; fi
+	@for f in src/nlmsg.c src/socket.c include/libmnl/libmnl.h; do \
+		test -f "$(MNL_TREE)/$$f" || { echo "make static: LIBMNL_SRC=$(LIBMNL_SRC) is not a" \
+			"libmnl release source tree or tarball (no $$f)" >&2; exit 2; }; done
+	@: >$(MNL_BUILD)/config.h
+	@for f in $(MNL_TREE)/src/*.c; do \
+		$(MUSL_CC) $(MUSL_OPT) -DHAVE_VISIBILITY_HIDDEN -I$(MNL_BUILD) -I$(KHDR_DIR) \
+			-I$(MNL_TREE)/include -c $$f -o $(MNL_BUILD)/$$(basename $$f .c).o || exit 1; \
 	done
-	@echo "musl-gcc: all $(words $(SRCS)) sources compile"
+	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(MNL_BUILD)/*.o
+	$(STRIP) -R .comment $(STATIC_BIN)
+	@echo "$(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes, libmnl from $(LIBMNL_SRC)"
 
 # ---- tests ----
 $(O)/tests/unit: tests/unit.c $(NL_OBJS) $(HDRS)
@@ -146,8 +163,14 @@ lint:
 	clang-tidy --quiet $(SRCS) -- -std=gnu99 $(MNL_CFLAGS)
 	@echo "lint: cppcheck and clang-tidy clean"
 
-check: $(QVBIN) $(O)/tests/unit musl-compile lint fuzz-short
-	QV=$(CURDIR)/$(QVBIN) UNIT=$(CURDIR)/$(O)/tests/unit tests/run
+# The suite runs against the release binary (static, musl), or with
+# SANITIZE=1 against the sanitizer build. Tests that build packages get
+# LIBMNL_SRC too.
+CHECK_BIN := $(if $(filter 1,$(SANITIZE)),$(QVBIN),$(STATIC_BIN))
+
+check: $(if $(filter 1,$(SANITIZE)),$(QVBIN),static) $(O)/tests/unit lint fuzz-short
+	QV=$(CURDIR)/$(CHECK_BIN) UNIT=$(CURDIR)/$(O)/tests/unit \
+		LIBMNL_SRC=$(if $(LIBMNL_SRC),$(abspath $(LIBMNL_SRC))) tests/run
 
 # BIN=build/static/qubes-vpn installs the static build instead.
 BIN ?= qubes-vpn
@@ -207,16 +230,83 @@ dist:
 	fi | LC_ALL=C sort | tar --transform 's,^\.*/*,qubes-vpn-$(VERSION)/,' --owner=0 --group=0 \
 		--numeric-owner --mtime=@0 --no-recursion -czf build/dist/qubes-vpn-$(VERSION).tar.gz -T -
 
-# RPMs for the VM (qubes-vpn) and dom0 (qubes-vpn-dom0). With
-# MUSL_SYSROOT the binary is static; otherwise it needs libmnl.
-rpm: dist
+# libmnl's release tarball, the spec's Source1 (and the source of the deb's
+# binary): LIBMNL_SRC itself when it is libmnl-VERSION.tar.bz2, otherwise
+# its tree (or its unpacked tarball) packed with sorted names, fixed owners,
+# modes and times. VERSION, taken from configure.ac or from the name, must
+# be the one the spec says is bundled.
+LIBMNL_VERSION := $(shell sed -n 's/^%global libmnl_version[[:space:]]*//p' rpm/qubes-vpn.spec)
+MNL_DIST := build/dist/libmnl-$(LIBMNL_VERSION).tar.bz2
+
+dist-libmnl:
+	@test -n "$(LIBMNL_SRC)" || { echo "make $@: set LIBMNL_SRC to libmnl $(LIBMNL_VERSION)," \
+		"as a source tree or a release tarball" >&2; exit 2; }
+	@src='$(LIBMNL_SRC)'; v=; \
+	if [ -f "$$src/configure.ac" ]; then \
+		v=$$(sed -n 's/^AC_INIT(\[libmnl\], *\[\([^]]*\)\].*/\1/p' "$$src/configure.ac"); fi; \
+	[ -n "$$v" ] || v=$$(basename "$$src" | sed -n 's/^libmnl-\([0-9][0-9.]*[0-9]\)\(\.tar.*\|\.tgz\)\{0,1\}$$/\1/p'); \
+	test "$$v" = "$(LIBMNL_VERSION)" || { echo "make $@: LIBMNL_SRC=$$src is libmnl" \
+		"$${v:-of unknown version}; the packages bundle $(LIBMNL_VERSION) (rpm/qubes-vpn.spec)" >&2; exit 2; }
+	@rm -rf build/dist/libmnl-tree && mkdir -p build/dist/libmnl-tree
+	@case '$(LIBMNL_SRC)' in \
+	*/libmnl-$(LIBMNL_VERSION).tar.bz2|libmnl-$(LIBMNL_VERSION).tar.bz2) cp '$(LIBMNL_SRC)' $(MNL_DIST) ;; \
+	*) tree='$(LIBMNL_SRC)'; \
+	   if [ -f "$$tree" ]; then tree=build/dist/libmnl-tree; \
+		tar -xf '$(LIBMNL_SRC)' -C $$tree --strip-components=1 || exit 2; fi; \
+	   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --mode=u+w,go-w,a+rX \
+		--transform 's,^\.,libmnl-$(LIBMNL_VERSION),' -C "$$tree" -cf - . | bzip2 -9 >$(MNL_DIST) ;; \
+	esac
+	@rm -rf build/dist/libmnl-tree
+
+# RPMs for the VM (qubes-vpn) and dom0 (qubes-vpn-dom0), both with the
+# static binary, built by rpmbuild from the two tarballs.
+rpm: dist dist-libmnl
 	@mkdir -p $(RPMDIR)/SOURCES
-	cp build/dist/qubes-vpn-$(VERSION).tar.gz $(RPMDIR)/SOURCES/
-	rpmbuild -bb --nodeps --define "_topdir $(RPMDIR)" \
-		$(if $(MUSL_SYSROOT),--define "musl_sysroot $(MUSL_SYSROOT)") rpm/qubes-vpn.spec
+	cp build/dist/qubes-vpn-$(VERSION).tar.gz $(MNL_DIST) $(RPMDIR)/SOURCES/
+	rpmbuild -bb --nodeps --define "_topdir $(RPMDIR)" rpm/qubes-vpn.spec
 	@find $(RPMDIR)/RPMS -name '*.rpm' -printf '%p\n'
+
+# The VM package as a .deb (dom0 is Fedora: no dom0 deb). The same files as
+# the RPM's, put there by `make install` with the static binary built from
+# the two tarballs, plus what Debian wants (copyright, changelog, lintian
+# overrides); deb/ holds those and the maintainer scripts, which do what the
+# RPM's scriptlets do, for the units of UNITS and those the preset enables.
+# Reproducible: every time from deb/changelog (SOURCE_DATE_EPOCH), owners
+# root, modes normalised, names sorted by dpkg-deb.
+DEB_ARCH     := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_VERSION  := $(VERSION)-$(shell sed -n 's/^Release:[[:space:]]*\([0-9]*\).*/\1/p' rpm/qubes-vpn.spec)
+DEBDIR       := build/deb
+DEB          := $(DEBDIR)/qubes-vpn_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_ENABLE   := $(shell sed -n 's/^enable[[:space:]]*//p' units/75-qubes-vpn.preset)
+DEB_EPOCH    := $(shell dpkg-parsechangelog -l deb/changelog -STimestamp 2>/dev/null)
+
+deb: dist dist-libmnl
+	@test "$$(dpkg-parsechangelog -l deb/changelog -SVersion)" = "$(DEB_VERSION)" || { \
+		echo "make deb: deb/changelog is not at $(DEB_VERSION) (rpm/qubes-vpn.spec)" >&2; exit 2; }
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/src
+	tar -xzf build/dist/qubes-vpn-$(VERSION).tar.gz -C $(DEBDIR)/src --strip-components=1
+	$(MAKE) -s -C $(DEBDIR)/src static LIBMNL_SRC=$(CURDIR)/$(MNL_DIST)
+	$(MAKE) -s -C $(DEBDIR)/src install BIN=build/static/qubes-vpn DESTDIR=$(CURDIR)/$(DEBDIR)/root \
+		PREFIX=/usr >/dev/null
+	set -e; r=$(DEBDIR)/root; doc=$$r/usr/share/doc/qubes-vpn; \
+	install -m 0644 deb/copyright $$doc/copyright; \
+	gzip -9n <deb/changelog >$$doc/changelog.Debian.gz; \
+	install -D -m 0644 deb/lintian-overrides $$r/usr/share/lintian/overrides/qubes-vpn; \
+	mkdir -p $$r/DEBIAN; \
+	for f in postinst prerm postrm; do \
+		sed 's/@ENABLE@/$(DEB_ENABLE)/; s/@UNITS@/$(UNITS)/' deb/$$f.in >$$r/DEBIAN/$$f; \
+	done; \
+	(cd $$r && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | \
+		xargs -0 md5sum >DEBIAN/md5sums); \
+	sed -e 's/@VERSION@/$(DEB_VERSION)/; s/@ARCH@/$(DEB_ARCH)/; s/@LIBMNL_VERSION@/$(LIBMNL_VERSION)/' \
+		-e "s/@INSTALLED_SIZE@/$$(du -sk --apparent-size --exclude=DEBIAN $$r | cut -f1)/" \
+		-e "s/@BUILT_USING@/musl (= $$(dpkg-query -W -f='$${source:Version}' musl-dev))/" \
+		deb/control.in >$$r/DEBIAN/control; \
+	chmod -R u+rwX,go+rX,go-w $$r; chmod 0755 $$r/DEBIAN/postinst $$r/DEBIAN/prerm $$r/DEBIAN/postrm; \
+	find $$r -exec touch -h -d @$(DEB_EPOCH) {} +
+	SOURCE_DATE_EPOCH=$(DEB_EPOCH) dpkg-deb --root-owner-group -Zxz --build $(DEBDIR)/root $(DEB)
 
 clean:
 	rm -rf build qubes-vpn
 
-.PHONY: all static musl-compile lint check check-all install install-bin install-dom0 dist rpm fuzz fuzz-short clean
+.PHONY: all static lint check check-all install install-bin install-dom0 dist dist-libmnl rpm deb fuzz fuzz-short clean

@@ -4,13 +4,13 @@
  * warnings about whatever would break the setup or its leakproofness. */
 #define _GNU_SOURCE   /* setresuid */
 #include "applet.h"
+#include "accounts.h"
 #include "helper.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
+#include <grp.h>      /* setgroups */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,7 +312,8 @@ static int run_editor(char **argv, uid_t uid, gid_t gid)
 				      "LC_ALL", "TERM", "DBUS_SESSION_BUS_ADDRESS",
 				      "XDG_RUNTIME_DIR", NULL };
 	char *envp[16], vars[12][512], path[512];
-	struct passwd *pw = getpwuid(uid);
+	struct account pw;
+	int have_pw = account_find(ACCOUNTS_PASSWD, NULL, uid, &pw) == 0 && pw.home[0];
 	unsigned i, n = 0;
 	int status;
 	pid_t pid;
@@ -330,7 +331,7 @@ static int run_editor(char **argv, uid_t uid, gid_t gid)
 			n++;
 		}
 	}
-	snprintf(vars[n], sizeof(vars[n]), "HOME=%s", pw && pw->pw_dir ? pw->pw_dir : "/");
+	snprintf(vars[n], sizeof(vars[n]), "HOME=%s", have_pw ? pw.home : "/");
 	envp[n] = vars[n];
 	n++;
 	snprintf(vars[n], sizeof(vars[n]), "PATH=%s", HELPER_DEFAULT_PATH);
@@ -378,13 +379,12 @@ static int ensure_dir(const char *dir, gid_t vpn_gid)
 
 int configurator_main(int argc, char **argv)
 {
-	static char old[CONFIG_MAX], new[CONFIG_MAX], checkbuf[CONFIG_MAX];
+	static char old[CONFIG_MAX], new[CONFIG_MAX];
 	const char *dir = CONFIG_DIR;
 	char conf[512], tmpdir[] = "/tmp/qubes-vpn-config.XXXXXX", tmp[600], next[600];
 	char *edargv[16], edstore[512];
 	struct check_ctx c = { 0 };
-	struct passwd *pw;
-	struct group *gr;
+	struct account pw, gr;
 	size_t oldlen = 0, newlen = 0;
 	int check_only = 0, i, rc, have_old;
 	uid_t uid;
@@ -405,12 +405,10 @@ int configurator_main(int argc, char **argv)
 	if (strlen(dir) > 400)
 		usage_error("DIR is too long");
 	snprintf(conf, sizeof(conf), "%s/" CONFIG_NAME, dir);
-	pw = getpwnam(VPN_USER);
-	gr = getgrnam(VPN_USER);
 	c.dir = dir;
-	c.has_vpn_user = pw != NULL;
-	c.vpn_uid = pw ? pw->pw_uid : 0;
-	vpn_gid = gr ? gr->gr_gid : 0;
+	c.has_vpn_user = account_find(ACCOUNTS_PASSWD, VPN_USER, 0, &pw) == 0;
+	c.vpn_uid = c.has_vpn_user ? (uid_t)pw.id : 0;
+	vpn_gid = account_find(ACCOUNTS_GROUP, VPN_USER, 0, &gr) == 0 ? (gid_t)gr.id : 0;
 
 	if (!check_only && geteuid() != 0) {
 		log_err("needs root to write %s: run 'sudo qubes-vpn-configurator'", dir);
@@ -474,8 +472,10 @@ int configurator_main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	memcpy(checkbuf, new, newlen + 1);
-	check_config(&c, checkbuf);
+	/* check_config cuts the text it reads: it gets a copy, in old (no
+	 * longer needed). */
+	memcpy(old, new, newlen + 1);
+	check_config(&c, old);
 	snprintf(next, sizeof(next), "%s/.%s.new", dir, CONFIG_NAME);
 	unlink(next);
 	rc = write_file(next, new, newlen, 0640, 0, vpn_gid);

@@ -71,7 +71,6 @@ int notify_format(char *out, unsigned size, enum urgency u, const char *summary,
 static void append_event(enum urgency u, const char *summary, const char *body)
 {
 	char path[256], old[272], line[NOTIFY_SUMMARY_MAX + NOTIFY_BODY_MAX + 64];
-	char stamp[32];
 	struct stat st;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -84,10 +83,11 @@ static void append_event(enum urgency u, const char *summary, const char *body)
 		snprintf(old, sizeof(old), "%s.old", path);
 		rename(path, old);
 	}
+	/* The UTC time by hand: strftime would bring in musl's time zone code. */
 	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line), "%s %s %s%s%s\n", stamp, urgency_name(u), summary,
-		     body[0] ? ": " : "", body);
+	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s %s%s%s\n",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		     tm.tm_sec, urgency_name(u), summary, body[0] ? ": " : "", body);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line))

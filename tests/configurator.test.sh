@@ -14,6 +14,7 @@ cat >"$TMP/editor" <<EOF
 #!/bin/sh
 # Fake editor: records, then applies $TMP/case (keep, or a file to copy in).
 id -u >"$REC/uid"
+echo "\$HOME" >"$REC/home"
 printf '%s\n' "\$@" >"$REC/argv"
 stat -c '%a %u' "\$1" >"$REC/copy-mode"
 cat "\$1" >"$REC/initial"
@@ -125,6 +126,46 @@ check "as sudo user 1000" configure SUDO_UID=1000 SUDO_GID=1000
 check_eq "the editor ran as uid 1000, not root" "$(cat "$REC/uid")" 1000
 check_eq "its copy belonged to uid 1000" "$(cat "$REC/copy-mode")" "600 1000"
 check_eq "the real file still belongs to root" "$(stat -c %u "$CFG/qubes-vpn.conf")" 0
+
+# ---- accounts from /etc/passwd and /etc/group (bind-mounted fakes) ----
+# The qubes-vpn user and group and the sudo user's home come from these
+# files. Lines that only look like the entry (malformed, a longer name, the
+# tail of an overlong line) must not be taken for it.
+{
+	printf '%*s' 1024 '' | tr ' ' B; echo 'qubes-vpn:x:1:1::/:/bin/sh'
+	echo 'qubes-vpn-other:x:7:7::/:/bin/sh'
+	echo 'qubes-vpn'
+	echo 'qubes-vpn:x:notanumber:1::/:/bin/sh'
+	echo 'qubes-vpn:x:4242:4343:Qubes VPN:/nonexistent:/usr/sbin/nologin'
+	printf '%*s' 1100 '' | tr ' ' C; echo ':x:1000:1000::/home/wrong:/bin/sh'
+	echo 'tester:x:1000:1000::/home/tester:/bin/sh'
+	echo 'qubes-vpn:x:5:5::/:/bin/sh'
+} >"$TMP/passwd"
+printf 'qubes-vpn-x:x:1:\nqubes-vpn:x:bad:\nqubes-vpn:x:4343:' >"$TMP/group"   # no final newline
+with_accounts() {
+	unshare -m sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group &&
+		shift 2 && exec "$@"' sh "$TMP/passwd" "$TMP/group" "$@"
+}
+CFG2=$TMP/cfg2
+edit_case "$TMP/changed.conf"
+rm -f "$REC"/*
+with_accounts env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin EDITOR="$TMP/editor" SUDO_UID=1000 \
+	SUDO_GID=1000 "$QV" configurator --dir "$CFG2" >"$TMP/out" 2>&1
+check_eq "a new directory belongs to the qubes-vpn group of /etc/group" "$(stat -c %g "$CFG2")" 4343
+check_eq "the editor's HOME is the sudo user's home in /etc/passwd" "$(cat "$REC/home")" /home/tester
+echo secret >"$CFG2/own.key"
+chown 4242 "$CFG2/own.key"
+echo secret >"$CFG2/root.key"
+chmod 600 "$CFG2/own.key" "$CFG2/root.key"
+printf 'client\ndev tun\nremote x 1\nkey own.key\ntls-crypt root.key\n' >"$CFG2/qubes-vpn.conf"
+out=$(with_accounts "$QV" configurator --dir "$CFG2" --check 2>&1)
+check_contains "a secret not owned by the qubes-vpn user of /etc/passwd: warned" "$out" \
+	"'root.key' is not owned by qubes-vpn"
+check_eq "a secret owned by it (uid 4242): no warning" "$(grep -c "'own.key'" <<<"$out")" 0
+check_contains "... and nothing else to say" "$out" "1 warning"
+printf 'root:x:0:0::/root:/bin/sh\n' >"$TMP/passwd"
+out=$(with_accounts "$QV" configurator --dir "$CFG2" --check 2>&1)
+check_contains "no qubes-vpn user at all: ownership not checked" "$out" "0 warnings"
 
 # ---- failures ----
 edit_case /nonexistent/file

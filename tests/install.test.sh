@@ -1,10 +1,11 @@
 #!/bin/bash
 # install.test.sh - `make install` and `make install-dom0` into a DESTDIR:
-# the files, their modes, and the applet links, which must run.
+# the files, their modes, and the applet links, which must run (the binary
+# installed is the one under test, $QV).
 . "$(dirname "$0")/lib.sh"
 
 D=$TMP/dest
-make -s -C "$TOP" install DESTDIR="$D" PREFIX=/usr >/dev/null
+make -s -C "$TOP" install BIN="$QV" DESTDIR="$D" PREFIX=/usr >/dev/null
 check_eq "the binary, mode 0755" "$(stat -c %a "$D/usr/sbin/qubes-vpn")" 755
 for a in configurator down forwarding notify notify-receive resolv up; do
 	check_eq "qubes-vpn-$a links to qubes-vpn" "$(readlink "$D/usr/sbin/qubes-vpn-$a")" qubes-vpn
@@ -12,7 +13,7 @@ for a in configurator down forwarding notify notify-receive resolv up; do
 done
 check_eq "nothing else in sbin" "$(ls "$D/usr/sbin" | wc -l)" 8
 
-make -s -C "$TOP" install-dom0 DESTDIR="$D/dom0" PREFIX=/usr >/dev/null
+make -s -C "$TOP" install-dom0 BIN="$QV" DESTDIR="$D/dom0" PREFIX=/usr >/dev/null
 check_eq "dom0: service links to the binary" \
 	"$(readlink "$D/dom0/etc/qubes-rpc/qubesvpn.Notify")" /usr/lib/qubes-vpn/qubes-vpn
 check_eq "dom0: policy file, mode 0644" \

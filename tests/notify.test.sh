@@ -73,6 +73,11 @@ check_eq "qrexec-client-vm gets an explicit minimal environment" \
 check_eq "notify-send is not used when qrexec worked" "$(calls notify-send)" 0
 check_contains "always a journal line" "$(cat "$TMP/out")" "<4>qubes-vpn-notify: notify: VPN down: all blocked"
 check_contains "always a line in the events log" "$(cat "$TMP/run/events")" "critical VPN down: all blocked"
+stamp=$(tail -1 "$TMP/run/events" | cut -d' ' -f1)
+check "... stamped with the time in UTC, YYYY-MM-DDTHH:MM:SSZ" \
+	grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' <<<"$stamp"
+age=$(($(date +%s) - $(date -d "$stamp" +%s 2>/dev/null || echo 0)))
+check "... which is now (within 10 s)" [ "${age#-}" -le 10 ]
 
 # ---- path 2: notify-send as the desktop user ----
 reset

@@ -1,0 +1,79 @@
+#!/bin/bash
+# static.test.sh - the release binary, `make static LIBMNL_SRC=...`: built
+# from two copies of the tree at different paths, with libmnl from two
+# different paths and from a tarball, it is the same bytes every time; it
+# is statically linked and within its size limit; a missing or wrong
+# LIBMNL_SRC is said plainly, and the libmnl tree is never written to.
+. "$(dirname "$0")/lib.sh"
+
+# The limit for the stripped binary, in bytes (issue 14: 120 KB).
+SIZE_LIMIT=$((120 * 1024))
+
+if [ -z "${LIBMNL_SRC:-}" ] || [ ! -e "$LIBMNL_SRC" ]; then
+	not_ok "LIBMNL_SRC names a libmnl release (make check passes it)"
+	finish
+	exit 1
+fi
+
+# copy_tree DIR: the tracked files of the working tree, as they are now.
+copy_tree() {
+	mkdir -p "$1"
+	(cd "$TOP" && git ls-files -z | tar --null -cf - -T -) | tar -xf - -C "$1"
+}
+
+# build DIR MNL: make static in DIR with LIBMNL_SRC=MNL; prints the sha256.
+build() {
+	make -s -C "$1" static LIBMNL_SRC="$2" >"$TMP/build.log" 2>&1 || { cat "$TMP/build.log"; return 1; }
+	sha256sum <"$1/build/static/qubes-vpn" | cut -d' ' -f1
+}
+
+A=$TMP/a
+B=$TMP/somewhere/much/deeper/b
+copy_tree "$A"
+copy_tree "$B"
+# A second libmnl tree at another path, and a tarball of it.
+M2=$TMP/elsewhere/libmnl-copy
+mkdir -p "$M2"
+if [ -d "$LIBMNL_SRC" ]; then
+	cp -r "$LIBMNL_SRC/." "$M2/"
+	chmod -R u+w "$M2"
+	tar -C "$(dirname "$M2")" -cjf "$TMP/libmnl.tar.bz2" "$(basename "$M2")"
+else
+	tar -xf "$LIBMNL_SRC" -C "$M2" --strip-components=1
+	cp "$LIBMNL_SRC" "$TMP/libmnl.tar.bz2"
+fi
+before=$(cd "$M2" && find . | LC_ALL=C sort)
+
+start=$(date +%s%N)
+sha_a=$(build "$A" "$LIBMNL_SRC")
+check "make static builds (copy A)" [ -n "$sha_a" ]
+echo "# make static took $((($(date +%s%N) - start) / 1000000)) ms"
+sha_b=$(build "$B" "$M2")
+check "make static builds (copy B, libmnl at another path)" [ -n "$sha_b" ]
+check_eq "two checkouts, two libmnl paths: the same sha256" "$sha_b" "$sha_a"
+check_eq "the libmnl tree is not written to" "$(cd "$M2" && find . | LC_ALL=C sort)" "$before"
+sha_t=$(build "$B" "$TMP/libmnl.tar.bz2")
+check_eq "libmnl from a release tarball: the same sha256" "$sha_t" "$sha_a"
+echo "# sha256 $sha_a"
+
+bin=$A/build/static/qubes-vpn
+check_contains "file: statically linked" "$(file -b "$bin")" "statically linked"
+check_contains "file: stripped" "$(file -b "$bin")" ", stripped"
+check_eq "no program interpreter, no dynamic section" \
+	"$(readelf -lW "$bin" | grep -c -e INTERP -e DYNAMIC)" 0
+size=$(stat -c %s "$bin")
+echo "# size $size bytes (limit $SIZE_LIMIT)"
+check "stripped size within $SIZE_LIMIT bytes" [ "$size" -le "$SIZE_LIMIT" ]
+check_contains "the static binary runs its applets" "$("$bin" --help)" "forwarding"
+
+# Wrong or missing LIBMNL_SRC: exit status 2 and a message naming it.
+out=$(make -s -C "$A" static LIBMNL_SRC= 2>&1)
+check_eq "no LIBMNL_SRC: status 2" "$?" 2
+check_contains "... and says what to set" "$out" "set LIBMNL_SRC to a libmnl release"
+out=$(make -s -C "$A" static LIBMNL_SRC="$TMP" 2>&1)
+check_eq "LIBMNL_SRC not a libmnl tree: status 2" "$?" 2
+check_contains "... and says so" "$out" "is not a libmnl release source tree or tarball"
+out=$(make -s -C "$A" static LIBMNL_SRC="$TMP/nonexistent" 2>&1)
+check_contains "LIBMNL_SRC missing: says so" "$out" "does not exist"
+
+finish
