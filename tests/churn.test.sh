@@ -125,7 +125,7 @@ stream_start
 STREAM_BASE=$(leak_count)
 no_leak "Qubes reloads, restarts and rebuilds its firewall and uplink under traffic" qubes_reloads
 check_eq "... not one packet of the continuous stream left in clear either" $(($(leak_count) - STREAM_BASE)) 0
-stream_stop >/dev/null
+stream_stop
 check "after Qubes' setup-ip rewrote resolv.conf, qubes-vpn-resolv names the VPN's DNS again" \
 	wait_until 20 resolv_names 10.8.0.1 fd00:8::1
 check "after the rebuilds DNS is still answered by the VPN's DNS (our DNAT wins)" \

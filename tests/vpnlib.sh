@@ -363,11 +363,13 @@ stream_start() {
 	STREAM_PIDS+=($!)
 	BG_PIDS+=("${STREAM_PIDS[@]}")
 }
+# stream_stop: stop it and wait for it (in this shell: a $(...) subshell
+# cannot wait for it); STREAM_SENT is what the kernel took.
 stream_stop() {
 	touch "$TMP/stream.stop"
 	wait "${STREAM_PIDS[@]}" 2>/dev/null
-	sed 's/^/# stream: /' "$TMP/stream-app.out" "$TMP/stream-app2.out" >&2
-	cat "$TMP/stream-app.out" "$TMP/stream-app2.out" | awk '$1 == "sent" { n += $2 } END { print n + 0 }'
+	sed 's/^/# stream: /' "$TMP/stream-app.out" "$TMP/stream-app2.out"
+	STREAM_SENT=$(awk '$1 == "sent" { n += $2 } END { print n + 0 }' "$TMP/stream-app.out" "$TMP/stream-app2.out")
 }
 
 # dns_query NS udp|tcp SERVER: ask SERVER (from inside NS) for the A record
