@@ -89,9 +89,13 @@ musl-compile: $(KHDR_DIR)/.stamp
 	@echo "musl-gcc: all $(words $(SRCS)) sources compile"
 
 # ---- tests ----
-$(O)/tests/unit: tests/unit.c $(NL_OBJS) $(HDRS)
+# unit.c tests nl/ and the QubesDB reply parser (applets/qubesdb.c, which
+# needs nothing else).
+UNIT_OBJS := $(NL_OBJS) $(O)/applets/qubesdb.o
+
+$(O)/tests/unit: tests/unit.c $(UNIT_OBJS) $(HDRS)
 	@mkdir -p $(O)/tests
-	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -o $@ tests/unit.c $(NL_OBJS) $(MNL_LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -o $@ tests/unit.c $(UNIT_OBJS) $(MNL_LIBS)
 
 build/tests/timeseq: tests/timeseq.c
 	@mkdir -p build/tests
