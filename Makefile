@@ -101,6 +101,11 @@ build/tests/timeseq: tests/timeseq.c
 	@mkdir -p build/tests
 	$(CC) $(WARN) $(CFLAGS) -o $@ tests/timeseq.c
 
+# A fake QubesDB daemon (tests/qubesdb.test.sh, e2e, valgrind).
+build/tests/fakeqdb: tests/fakeqdb.c
+	@mkdir -p build/tests
+	$(CC) $(WARN) $(CFLAGS) -o $@ tests/fakeqdb.c
+
 # ---- fuzzing (clang, libFuzzer) ----
 # Targets: tests/fuzz/NAME.c. `make fuzz` runs each for FUZZ_SECONDS on a
 # working copy of its corpus; `make fuzz-short` (part of check) replays the
