@@ -111,7 +111,7 @@ build/tests/fakeqdb: tests/fakeqdb.c
 # working copy of its corpus; `make fuzz-short` (part of check) replays the
 # corpus and regression inputs and fuzzes each for a few seconds.
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := ovpnenv text nlreply
+FUZZ_TARGETS := ovpnenv text nlreply qubesdb
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -std=gnu99 -Wall -Wextra -Werror
@@ -119,6 +119,7 @@ FUZZ_SRC_ovpnenv := applets/ovpnenv.c applets/common.c nl/nl.c
 FUZZ_SRC_text    := applets/ovpnenv.c applets/common.c nl/nl.c applets/sanitize.c \
                     applets/notify-receive.c applets/notify.c applets/helper.c applets/session.c
 FUZZ_SRC_nlreply := $(sort $(wildcard nl/*.c))
+FUZZ_SRC_qubesdb := applets/qubesdb.c
 
 build/fuzz/%: tests/fuzz/%.c $(HDRS) $(SRCS)
 	@mkdir -p build/fuzz
