@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -235,7 +234,9 @@ static int connect_one(struct qdb *q, const char *path)
 	size_t n = strlen(path);
 	int fd, rc;
 
-	snprintf(q->sock, sizeof(q->sock), "%s", path);
+	/* For messages; cut if it is too long to be used anyway. */
+	memcpy(q->sock, path, n < sizeof(q->sock) ? n + 1 : sizeof(q->sock));
+	q->sock[sizeof(q->sock) - 1] = '\0';
 	if (path[0] != '/' || n >= sizeof(sa.sun_path))
 		return -EINVAL;
 	memset(&sa, 0, sizeof(sa));
