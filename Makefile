@@ -217,6 +217,25 @@ install-dom0: $(BIN)
 	ln -sfn $(LIBDIR)/qubes-vpn/qubes-vpn $(DESTDIR)/etc/qubes-rpc/qubesvpn.Notify
 	install -m 0644 dom0/50-qubes-vpn.policy $(DESTDIR)/etc/qubes/policy.d/50-qubes-vpn.policy
 
+# ---- SELinux policy module (Fedora templates; see selinux/ANALYSIS.md) ----
+# Built with the system's reference policy headers: Fedora's
+# selinux-policy-devel in the rpm build, Debian's selinux-policy-dev in CI.
+SELINUX_DEVEL ?= /usr/share/selinux/devel/Makefile
+SELINUX_SRC   := selinux/qubes-vpn.te selinux/qubes-vpn.if selinux/qubes-vpn.fc
+
+selinux: build/selinux/qubes-vpn.pp
+
+build/selinux/qubes-vpn.pp: $(SELINUX_SRC)
+	@mkdir -p build/selinux
+	cp $(SELINUX_SRC) build/selinux/
+	$(MAKE) -C build/selinux -f $(SELINUX_DEVEL) qubes-vpn.pp
+
+install-selinux: build/selinux/qubes-vpn.pp
+	install -D -m 0644 build/selinux/qubes-vpn.pp \
+		$(DESTDIR)$(DATADIR)/selinux/packages/targeted/qubes-vpn.pp
+
+.PHONY: selinux install-selinux
+
 # ---- packages ----
 VERSION := $(shell sed -n 's/^Version:[[:space:]]*//p' rpm/qubes-vpn.spec)
 RPMDIR  := $(CURDIR)/build/rpm
