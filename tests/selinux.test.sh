@@ -59,7 +59,6 @@ hooks: nf_conntrack_count (net sysctls)	allow qubes_vpn_t sysctl_net_t file read
 hooks: the run directory	allow qubes_vpn_t var_run_t dir search; allow qubes_vpn_t qubes_vpn_var_run_t dir search write add_name remove_name; allow qubes_vpn_t qubes_vpn_var_run_t file create open read write append getattr lock rename unlink
 hooks: QubesDB's socket	allow qubes_vpn_t var_t dir search; allow qubes_vpn_t var_run_t lnk_file read; allow qubes_vpn_t qubes_var_run_t dir search; allow qubes_vpn_t qubes_qubesdb_socket_t sock_file write; allow qubes_vpn_t qubes_qubesdb_daemon_t unix_stream_socket connectto; allow qubes_vpn_t self unix_stream_socket create connect getopt read write
 hooks: stdio from systemd and the journal	allow qubes_vpn_t init_t fd use; allow qubes_vpn_t init_t unix_stream_socket write append getattr ioctl; allow qubes_vpn_t null_device_t chr_file read write open; allow qubes_vpn_t device_t dir search
-hooks: the dynamically linked build	allow qubes_vpn_t ld_so_t file read open execute map; allow qubes_vpn_t lib_t file read open execute map; allow qubes_vpn_t ld_so_cache_t file read open map
 file context: /usr/sbin/qubes-vpn	filecon "/usr/sbin/qubes-vpn" file qubes_vpn_exec_t
 file context: /usr/bin/qubes-vpn (Fedora 42 aliases /usr/sbin to it)	filecon "/usr/bin/qubes-vpn" file qubes_vpn_exec_t
 file context: /run/qubes-vpn	filecon "/run/qubes-vpn(/.*)?" any qubes_vpn_var_run_t
@@ -71,7 +70,7 @@ EOF
 # ($2 source, $3 target, $4 class, $5 permission) that must match nothing.
 FORBIDDEN=$(cat <<'EOF'
 hooks: no capability but net_admin	$2 == "qubes_vpn_t" && $4 ~ /^(capability|capability2|cap_userns|cap2_userns)$/ && $5 != "net_admin"
-hooks: run no other program	$2 == "qubes_vpn_t" && $4 == "file" && ($5 == "execute_no_trans" || ($5 == "execute" && $3 !~ /^(qubes_vpn_exec_t|ld_so_t|lib_t|textrel_shlib_t)$/))
+hooks: run no other program	$2 == "qubes_vpn_t" && $4 == "file" && ($5 == "execute_no_trans" || ($5 == "execute" && $3 != "qubes_vpn_exec_t"))
 hooks: no network sockets, no other netlink families	$2 == "qubes_vpn_t" && $4 ~ /_socket$/ && $4 !~ /^(netlink_route_socket|netlink_netfilter_socket|unix_dgram_socket|unix_stream_socket)$/
 hooks: write no file outside the run directory	$2 == "qubes_vpn_t" && $4 == "file" && $5 ~ /^(write|append|create|unlink|rename|setattr|link)$/ && $3 != "qubes_vpn_var_run_t"
 hooks: change no directory outside the run directory	$2 == "qubes_vpn_t" && $4 == "dir" && $5 ~ /^(write|add_name|remove_name|create|rmdir|reparent|rename)$/ && $3 != "qubes_vpn_var_run_t"
