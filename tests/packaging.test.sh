@@ -3,7 +3,8 @@
 # a DESTDIR (file list, modes, links), the units under `systemd-analyze
 # verify` (shown to fail on a broken unit), `make rpm` (both packages:
 # exactly the installed files, the static binary, bundled libmnl, the
-# scriptlets) and `make deb` (the same files and binary, control fields,
+# scriptlets; the SELinux package and its scriptlets run against stand-ins)
+# and `make deb` (the same files and binary, control fields,
 # maintainer scripts run against stand-ins, lintian, reproducible).
 # Packages need LIBMNL_SRC, libmnl's release source (make check passes it).
 . "$(dirname "$0")/lib.sh"
@@ -108,6 +109,73 @@ mkdir -p "$TMP/libmnl-0.0.1"
 out=$(make -s -C "$TOP" dist-libmnl LIBMNL_SRC="$TMP/libmnl-0.0.1" 2>&1)
 check_contains "another libmnl release than the spec bundles: refused" "$out" \
 	"is libmnl 0.0.1; the packages bundle $LIBMNL_VERSION"
+
+# ---- the SELinux package (Fedora templates) ----
+sel=$(ls "$TOP"/build/rpm/RPMS/noarch/qubes-vpn-selinux-*.rpm 2>/dev/null)
+check "the SELinux package exists, noarch" [ -f "$sel" ]
+check_eq "it holds exactly the module" "$(rpm_list "$sel")" /usr/share/selinux/packages/targeted/qubes-vpn.pp
+mkdir -p "$TMP/x-sel"
+rpm2cpio "$sel" | (cd "$TMP/x-sel" && cpio -idm --quiet 2>/dev/null)
+make -s -C "$TOP" selinux >/dev/null 2>&1
+check_eq "... the module make selinux builds" \
+	"$(sha "$TMP/x-sel/usr/share/selinux/packages/targeted/qubes-vpn.pp")" "$(sha "$TOP/build/selinux/qubes-vpn.pp")"
+check_contains "the VM package pulls it in wherever the targeted policy is installed" "$(rpm -qpR "$vm" 2>/dev/null)" \
+	"(qubes-vpn-selinux = $(rpm -qp --qf '%{VERSION}-%{RELEASE}' "$vm" 2>/dev/null) if selinux-policy-targeted)"
+# selrun TYPE ENABLED TAG ARG: run the scriptlet TAG (PREIN, POSTIN, ...)
+# as rpm would, with SELINUXTYPE=TYPE in /etc/selinux/config (none if
+# TYPE is -) and SELinux enabled or not, in a private mount namespace with
+# /etc/selinux and /var/lib of its own; semodule, load_policy, fixfiles and
+# selinuxenabled are stand-ins recording their calls in $TMP/selcalls.
+mkdir -p "$TMP/selstubs"
+for c in semodule load_policy fixfiles selinuxenabled; do
+	printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$c" "$TMP/selcalls" >"$TMP/selstubs/$c"
+	chmod 755 "$TMP/selstubs/$c"
+done
+echo 'exit $SELINUX_ON' >>"$TMP/selstubs/selinuxenabled"
+rm -rf "$TMP/selstate"
+selrun() {
+	local type=$1 on=$2 tag=$3 arg=$4
+	rm -rf "$TMP/etcsel" && mkdir -p "$TMP/etcsel/targeted/contexts/files" "$TMP/selstate/rpm-state"
+	echo "/usr/bin/qubes-vpn -- system_u:object_r:bin_t:s0" >"$TMP/etcsel/targeted/contexts/files/file_contexts"
+	[ "$type" = - ] || printf 'SELINUX=enforcing\nSELINUXTYPE=%s\n' "$type" >"$TMP/etcsel/config"
+	: >"$TMP/selcalls"
+	rpm -qp --qf "%{$tag}" "$sel" >"$TMP/scriptlet" 2>/dev/null
+	unshare -m sh -c 'mount --bind "$1" /etc/selinux && mount --bind "$2" /var/lib && shift 2 && exec "$@"' sh \
+		"$TMP/etcsel" "$TMP/selstate" env PATH="$TMP/selstubs:/usr/bin:/bin" SELINUX_ON="$on" \
+		sh "$TMP/scriptlet" "$arg" >/dev/null 2>&1
+}
+pre=$TMP/selstate/rpm-state/qubes-vpn.file_contexts.pre
+selrun targeted 0 PREIN 1
+check "install, SELinux on: %pre saves the file contexts" [ -f "$pre" ]
+selrun targeted 0 POSTIN 1
+check_eq "%post installs the module at priority 200 and loads the policy" "$(cat "$TMP/selcalls")" \
+	"semodule -n -s targeted -X 200 -i /usr/share/selinux/packages/targeted/qubes-vpn.pp
+selinuxenabled 
+load_policy "
+selrun targeted 0 POSTTRANS 1
+check_eq "%posttrans relabels what the file contexts changed" "$(grep -v selinuxenabled "$TMP/selcalls")" \
+	"fixfiles -C /var/lib/rpm-state/qubes-vpn.file_contexts.pre restore"
+check "... and forgets the saved ones" [ ! -e "$pre" ]
+selrun targeted 0 PREUN 1
+selrun targeted 0 POSTUN 1
+check_eq "upgrade: %preun and %postun do nothing" "$(cat "$TMP/selcalls")$(ls "$TMP/selstate/rpm-state")" ""
+selrun targeted 0 PREUN 0
+selrun targeted 0 POSTUN 0
+check_eq "erase: %postun removes the module, loads the policy, relabels" "$(grep -v selinuxenabled "$TMP/selcalls")" \
+	"semodule -n -s targeted -X 200 -r qubes-vpn
+load_policy 
+fixfiles -C /var/lib/rpm-state/qubes-vpn.file_contexts.pre restore"
+selrun targeted 1 PREIN 1
+selrun targeted 1 POSTIN 1
+check_eq "SELinux off but the targeted policy configured: the module is installed, nothing loaded" \
+	"$(grep -v selinuxenabled "$TMP/selcalls")$(ls "$TMP/selstate/rpm-state")" \
+	"semodule -n -s targeted -X 200 -i /usr/share/selinux/packages/targeted/qubes-vpn.pp"
+for t in PREIN POSTIN POSTTRANS; do
+	selrun - 0 $t 1
+	check_eq "no SELinux configuration (Debian): $t does nothing and succeeds" "$? $(grep -v selinuxenabled "$TMP/selcalls")" "0 "
+	selrun default 0 $t 1
+	check_eq "another policy type in use: $t does nothing and succeeds" "$? $(grep -v selinuxenabled "$TMP/selcalls")" "0 "
+done
 
 # ---- the Debian package ----
 rm -rf "$TOP/build/deb"
