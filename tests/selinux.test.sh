@@ -62,6 +62,7 @@ hooks: stdio from systemd and the journal	allow qubes_vpn_t init_t fd use; allow
 file context: /usr/sbin/qubes-vpn	filecon "/usr/sbin/qubes-vpn" file qubes_vpn_exec_t
 file context: /usr/bin/qubes-vpn (Fedora 42 aliases /usr/sbin to it)	filecon "/usr/bin/qubes-vpn" file qubes_vpn_exec_t
 file context: /run/qubes-vpn	filecon "/run/qubes-vpn(/.*)?" any qubes_vpn_var_run_t
+file context: /var/run/qubes-vpn (older policies' canonical path)	filecon "/var/run/qubes-vpn(/.*)?" any qubes_vpn_var_run_t
 file context: /rw/config/qubes-vpn is OpenVPN's configuration	filecon "/rw/config/qubes-vpn(/.*)?" any openvpn_etc_t
 EOF
 )
