@@ -106,20 +106,29 @@ static: $(KHDR_DIR)/.stamp
 	@echo "$(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes, libmnl from $(LIBMNL_SRC)"
 
 # ---- tests ----
-$(O)/tests/unit: tests/unit.c $(NL_OBJS) $(HDRS)
+# unit.c tests nl/ and the QubesDB reply parser (applets/qubesdb.c, which
+# needs nothing else).
+UNIT_OBJS := $(NL_OBJS) $(O)/applets/qubesdb.o
+
+$(O)/tests/unit: tests/unit.c $(UNIT_OBJS) $(HDRS)
 	@mkdir -p $(O)/tests
-	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -o $@ tests/unit.c $(NL_OBJS) $(MNL_LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -o $@ tests/unit.c $(UNIT_OBJS) $(MNL_LIBS)
 
 build/tests/timeseq: tests/timeseq.c
 	@mkdir -p build/tests
 	$(CC) $(WARN) $(CFLAGS) -o $@ tests/timeseq.c
+
+# A fake QubesDB daemon (tests/qubesdb.test.sh, e2e, valgrind).
+build/tests/fakeqdb: tests/fakeqdb.c
+	@mkdir -p build/tests
+	$(CC) $(WARN) $(CFLAGS) -o $@ tests/fakeqdb.c
 
 # ---- fuzzing (clang, libFuzzer) ----
 # Targets: tests/fuzz/NAME.c. `make fuzz` runs each for FUZZ_SECONDS on a
 # working copy of its corpus; `make fuzz-short` (part of check) replays the
 # corpus and regression inputs and fuzzes each for a few seconds.
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := ovpnenv text nlreply
+FUZZ_TARGETS := ovpnenv text nlreply qubesdb
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -std=gnu99 -Wall -Wextra -Werror
@@ -127,6 +136,7 @@ FUZZ_SRC_ovpnenv := applets/ovpnenv.c applets/common.c nl/nl.c
 FUZZ_SRC_text    := applets/ovpnenv.c applets/common.c nl/nl.c applets/sanitize.c \
                     applets/notify-receive.c applets/notify.c applets/helper.c applets/session.c
 FUZZ_SRC_nlreply := $(sort $(wildcard nl/*.c))
+FUZZ_SRC_qubesdb := applets/qubesdb.c
 
 build/fuzz/%: tests/fuzz/%.c $(HDRS) $(SRCS)
 	@mkdir -p build/fuzz

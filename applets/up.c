@@ -6,9 +6,11 @@
 #include "helper.h"
 #include "notify.h"
 #include "ovpnenv.h"
+#include "qubesdb.h"
 #include "state.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,53 +29,57 @@ static const char usage[] =
 "the tunnel, such as the NetVM's, are refused). With no usable VPN DNS\n"
 "server, downstream DNS stays dropped. When the servers change, open\n"
 "downstream DNS connections to the virtual addresses lose their conntrack\n"
-"entries, so none keeps the old server. Pushed routes are never used. The\n"
-"virtual DNS addresses come from qubesdb-read /qubes-netvm-primary-dns and\n"
-"/qubes-netvm-secondary-dns (10.139.1.1 and 10.139.1.2 when qubesdb is not\n"
-"available).\n"
+"entries, so none keeps the old server. Pushed routes are never used.\n"
+"The virtual DNS addresses are QubesDB's /qubes-netvm-primary-dns and\n"
+"/qubes-netvm-secondary-dns, read from " QDB_SOCK_RO "\n"
+"(before Qubes 4.3.3, " QDB_SOCK_RW "); when QubesDB\n"
+"cannot say, 10.139.1.1 and 10.139.1.2, with a message.\n"
 "\n"
 "Environment it also honours: QUBES_VPN_RUNDIR (default /run/qubes-vpn),\n"
-"PATH (default " HELPER_DEFAULT_PATH "); with OpenVPN set them with --setenv.\n"
+"PATH (default " HELPER_DEFAULT_PATH ", for notification\n"
+"helpers), " QDB_SOCK_ENV " (an absolute path: QubesDB's socket\n"
+"instead of the two above); with OpenVPN set them with --setenv.\n"
 "Exit status: 0 connected, 1 failed (gateway left blocked), 2 usage error.\n";
 
+/* The whole QubesDB session (connect and both reads); the daemon answers
+ * in microseconds. */
 #define QUBESDB_TIMEOUT_MS 1000
 
-/* One qubesdb value that must be an IPv4 literal; 0 and the address, or
- * -1 when qubesdb is unavailable or says something else. */
-static int qubesdb_ipv4(const char *key, struct in_addr *out)
-{
-	char *argv[] = { "qubesdb-read", (char *)key, NULL };
-	char buf[64];
-	size_t n;
-	int rc = helper_run(argv, NULL, NULL, NULL, buf, sizeof(buf), QUBESDB_TIMEOUT_MS);
-
-	if (rc != 0)
-		return -1;
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	if (!parse_ipv4(buf, out)) {
-		log_warn("qubesdb %s is not an IPv4 address: using the default", key);
-		return -1;
-	}
-	return 0;
-}
-
+/* Qubes' virtual DNS addresses, which downstream qubes send their DNS to:
+ * IPv4 from QubesDB (the documented defaults when it cannot say), IPv6
+ * fixed. Every fallback is logged with the key and the reason. */
 static void virtual_dns(struct gw_tunnel *t)
 {
 	static const char *keys[2] = { "/qubes-netvm-primary-dns", "/qubes-netvm-secondary-dns" };
 	static const char *defaults[2] = { "10.139.1.1", "10.139.1.2" };
 	static const char *defaults6[2] = { "fd09:24ef:4179::a8b:1", "fd09:24ef:4179::a8b:2" };
 	char a[INET_ADDRSTRLEN];
+	struct qdb q;
+	int open_rc, rc;
 	unsigned i;
 
+	open_rc = qdb_open(&q, QUBESDB_TIMEOUT_MS);
 	for (i = 0; i < 2; i++) {
-		if (qubesdb_ipv4(keys[i], &t->vdns4[i]) < 0)
-			inet_pton(AF_INET, defaults[i], &t->vdns4[i]);
-		inet_pton(AF_INET6, defaults6[i], &t->vdns6[i]);
-		inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
-		log_debug("virtual DNS %u: %s", i + 1, a);
+		if (open_rc < 0) {
+			log_warn("QubesDB %s: cannot connect to %s (%s): using the default %s",
+				 keys[i], q.sock, qdb_open_strerror(open_rc), defaults[i]);
+		} else if ((rc = qdb_read_ipv4(&q, keys[i], &t->vdns4[i])) < 0) {
+			/* No such key is a state Qubes can be in (a qube not
+			 * providing network); the rest is not. */
+			qlog(rc == -ENOENT ? LOG_INFO : LOG_WARNING,
+			     "QubesDB %s: %s: using the default %s", keys[i], qdb_strerror(rc),
+			     defaults[i]);
+		} else {
+			inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
+			log_debug("virtual DNS %u: %s (QubesDB %s)", i + 1, a, keys[i]);
+			continue;
+		}
+		inet_pton(AF_INET, defaults[i], &t->vdns4[i]);
+		log_debug("virtual DNS %u: %s (default)", i + 1, defaults[i]);
 	}
+	qdb_close(&q);
+	for (i = 0; i < 2; i++)
+		inet_pton(AF_INET6, defaults6[i], &t->vdns6[i]);
 	t->nvdns4 = 2;
 	t->nvdns6 = 2;
 }

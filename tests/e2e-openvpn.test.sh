@@ -68,6 +68,9 @@ check_eq "... with CAP_NET_ADMIN as its only capability" \
 	"$(awk '/^CapEff/ { print $2 }' "/proc/$CLIENT_PID/status")" 0000000000001000
 check "the VPN server was found by its name, through the NetVM's resolvers" \
 	grep -q 'query\[A\] vpnserver.test' "$TMP/netdns.log"
+check "the up hook read the virtual DNS addresses from QubesDB's socket" \
+	grep -qx "read /qubes-netvm-secondary-dns" "$TMP/qubesdb.log"
+check_fails "... and used them (no fallback to a default)" grep -q "using the default" "$TMP/client.log"
 check "while connected the VPN qube's resolv.conf names the VPN's DNS servers" \
 	wait_until 20 resolv_names 10.8.0.1 fd00:8::1
 check "Qubes' dnat-dns follows it (qubes-setup-dnat-to-ns)" wait_until 20 dnat_dns_to 10.8.0.1

@@ -2,8 +2,8 @@
 # hooks.test.sh - the up and down applets on their own, in a throwaway
 # namespace with a real tun device: validation of OpenVPN's environment
 # (every rejected variable named, the gateway left blocked), DNS choices,
-# IPv4-only tunnels, qubesdb answers good, bad and hanging, down when
-# things are already gone, logging, and missing privileges.
+# IPv4-only tunnels, down when things are already gone, logging, and
+# missing privileges. (QubesDB: qubesdb.test.sh.)
 . "$(dirname "$0")/lib.sh"
 
 FIXTURE=$TOP/tests/fixtures/openvpn-2.6-up.env
@@ -17,7 +17,8 @@ grep -v '^script_type=' "$FIXTURE" >"$TMP/base.env"
 
 # up_with [VAR=VALUE | -VAR]... [-- ARGS]: run the up hook with the fixture's
 # environment, changed as given (-VAR removes VAR), and nothing else but
-# QUBES_VPN_RUNDIR and PATH -- as OpenVPN would. Output in $TMP/out.
+# QUBES_VPN_RUNDIR, PATH and a QubesDB socket that does not exist (never the
+# host's) -- as OpenVPN would. Output in $TMP/out.
 up_with() {
 	local envs=() args=() drop=() kv
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -39,6 +40,7 @@ up_with() {
 	# still be writing to the old one.
 	rm -f "$TMP/out"
 	nsx "$NS" env -i "${E[@]}" QUBES_VPN_RUNDIR="$TMP/run" \
+		QUBES_VPN_QUBESDB_SOCK="$TMP/no-qubesdb.sock" \
 		PATH="$TMP/fakebin:/usr/sbin:/usr/bin:/sbin:/bin" "$QV" up "${args[@]}" >"$TMP/out" 2>&1
 }
 status() { nsx "$NS" "$QV" forwarding status 2>&1; }
@@ -69,7 +71,7 @@ check_contains "... logs the connection with server and DNS" "$(cat "$TMP/out")"
 	"connected: traffic of attached qubes goes through tun0 (server 203.0.113.1). DNS: 10.8.0.1, fd00:8::1"
 check_contains "... logs with journald priority prefixes" "$(cat "$TMP/out")" "<6>qubes-vpn-up: "
 check_contains "... records the state" "$(cat "$TMP/run/state")" "dns=10.8.0.1, fd00:8::1"
-check_contains "... without qubesdb, the default virtual DNS addresses" "$(status)" \
+check_contains "... without QubesDB, the default virtual DNS addresses" "$(status)" \
 	"DNS: 10.139.1.1>10.8.0.1 10.139.1.2>10.8.0.1 fd09:24ef:4179::a8b:1>fd00:8::1"
 check "up again (OpenVPN restart) is fine" up_with script_context=restart -- tun0 1500 0 10.8.0.2 255.255.255.0 restart
 check_contains "... and says it is a restart" "$(cat "$TMP/out")" "restart: connecting through tun0"
@@ -164,25 +166,7 @@ check_eq "... no IPv6 route into the tunnel" \
 check_contains "... IPv6 virtual DNS dropped, IPv4 redirected" "$(status)" \
 	"10.139.1.2>10.8.0.1 fd09:24ef:4179::a8b:1>dropped"
 
-# ---- qubesdb: good, garbage, hanging ----
-cat >"$TMP/fakebin/qubesdb-read" <<'EOF'
-#!/bin/sh
-case "$1" in
-/qubes-netvm-primary-dns) echo 10.139.1.11 ;;
-/qubes-netvm-secondary-dns) echo '10.139.1.12; rm -rf /' ;;
-esac
-EOF
-chmod +x "$TMP/fakebin/qubesdb-read"
-check "up with qubesdb answering" up_with
-check_contains "... uses qubesdb's primary virtual DNS" "$(status)" "10.139.1.11>10.8.0.1"
-check_contains "... refuses a secondary that is not an address, using the default" \
-	"$(cat "$TMP/out")" "qubesdb /qubes-netvm-secondary-dns is not an IPv4 address"
-check_contains "... (the default)" "$(status)" "10.139.1.2>10.8.0.1"
-printf '#!/bin/sh\nexec sleep 20\n' >"$TMP/fakebin/qubesdb-read"
-start=$SECONDS
-check "up with a hanging qubesdb-read still connects" up_with
-check "... within the helper's time bound" [ $((SECONDS - start)) -le 4 ]
-rm "$TMP/fakebin/qubesdb-read"
+# QubesDB's answers, good, bad and hanging: tests/qubesdb.test.sh.
 
 # ---- debug detail ----
 touch "$TMP/run/debug"

@@ -1,6 +1,8 @@
 /* unit.c - tests of nl/ without a kernel: the bytes our builders produce
  * against golden data (nft's own encoding, hand-decoded rtnetlink), and the
- * reply parsers against good and malformed replies.
+ * reply parsers against good and malformed replies. Also the QubesDB
+ * client (applets/qubesdb.c): its request against the daemon's struct, its
+ * reply parser, and its reads over a socketpair.
  * With --kernel (run by tests/kernel.test.sh inside a throwaway network
  * namespace) it also checks how transactions report kernel errors.
  * Prints "ok - NAME" / "not ok - NAME" lines; exit 1 if any failed. */
@@ -8,14 +10,20 @@
 #include "../nl/rt.h"
 #include "../nl/nft.h"
 #include "../nl/ct.h"
+#include "../applets/qubesdb.h"
 #include "golden.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
@@ -691,6 +699,312 @@ static void test_ct(void)
 	check("ct parse: a truncated header is rejected", ct_parse(nlh, &e) == -EBADMSG);
 }
 
+/* ---- QubesDB client ---- */
+
+/* The daemon's header as qubes-core-qubesdb declares it: the oracle for
+ * our byte offsets. */
+struct ref_qdb_hdr {
+	uint8_t type;
+	char path[64];
+	uint32_t data_len;
+};
+
+#define QP "/qubes-netvm-primary-dns"
+#define QS "/qubes-netvm-secondary-dns"
+
+/* One message from the daemon at out; returns its size. */
+static size_t qdb_msg(unsigned char *out, uint8_t type, const char *path, uint32_t data_len,
+		      const char *data, size_t n)
+{
+	struct ref_qdb_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.type = type;
+	memcpy(h.path, path, strnlen(path, sizeof(h.path)));
+	h.data_len = data_len;
+	memcpy(out, &h, sizeof(h));
+	if (n)
+		memcpy(out + sizeof(h), data, n);
+	return sizeof(h) + n;
+}
+
+static void test_qdb_request(void)
+{
+	struct ref_qdb_hdr want;
+	unsigned char got[QDB_HDR_SIZE];
+	char k63[64];
+
+	check("qdb: the daemon's header is 72 bytes, data_len at offset 68",
+	      sizeof(struct ref_qdb_hdr) == QDB_HDR_SIZE &&
+	      offsetof(struct ref_qdb_hdr, data_len) == 68);
+	memset(&want, 0, sizeof(want));
+	want.type = 0;
+	strcpy(want.path, QP);
+	memset(got, 0xaa, sizeof(got));
+	qdb_build_read(QP, got);
+	check("qdb request: READ, the key NUL-padded, data_len 0, padding zero",
+	      same_bytes("qdb request", got, sizeof(got), (const uint8_t *)&want, sizeof(want)));
+
+	memset(k63, 'a', 63);
+	k63[0] = '/';
+	k63[63] = '\0';
+	check("qdb key: the keys we read are valid", qdb_valid_key(QP) && qdb_valid_key(QS) &&
+	      qdb_valid_key("/qubes-primary-dns") && qdb_valid_key("/a@b:c.d-e_F9/x"));
+	check("qdb key: 63 bytes is valid", qdb_valid_key(k63));
+	k63[62] = '/';
+	check("qdb key: ... not ending in '/'", !qdb_valid_key(k63));
+	check("qdb key: empty, relative, root, directory, space, newline, UTF-8 are not",
+	      !qdb_valid_key("") && !qdb_valid_key("qubes-ip") && !qdb_valid_key("/") &&
+	      !qdb_valid_key("/qubes/") && !qdb_valid_key("/a b") && !qdb_valid_key("/a\n") &&
+	      !qdb_valid_key("/\xc3\xa4") && !qdb_valid_key("/a*") && !qdb_valid_key("/a%s"));
+	check("qdb key: 64 bytes is not",
+	      !qdb_valid_key("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+}
+
+static void test_qdb_parse(void)
+{
+	static unsigned char m[2 * (QDB_HDR_SIZE + QDB_VALUE_MAX)];
+	static char big[QDB_VALUE_MAX + 1];
+	struct qdb_reply r;
+	size_t n;
+	int rc;
+
+	n = qdb_msg(m, QDB_RESP_READ, QP, 10, "10.139.1.1", 10);
+	rc = qdb_parse_reply(m, n, QP, &r);
+	check("qdb parse: READ gives the value and the message size",
+	      rc == QDB_REPLY_VALUE && r.size == 82 && r.value_len == 10 &&
+	      r.value == (const char *)m + 72 && !memcmp(r.value, "10.139.1.1", 10));
+	check("qdb parse: nothing yet needs a header", qdb_parse_reply(m, 0, QP, &r) ==
+	      QDB_REPLY_MORE && r.size == 72);
+	check("qdb parse: 71 bytes need a header", qdb_parse_reply(m, 71, QP, &r) ==
+	      QDB_REPLY_MORE && r.size == 72);
+	check("qdb parse: a header alone needs its data", qdb_parse_reply(m, 72, QP, &r) ==
+	      QDB_REPLY_MORE && r.size == 82);
+	check("qdb parse: one byte short needs its data", qdb_parse_reply(m, 81, QP, &r) ==
+	      QDB_REPLY_MORE && r.size == 82);
+	check("qdb parse: bytes after the message are not part of it",
+	      qdb_parse_reply(m, 100, QP, &r) == QDB_REPLY_VALUE && r.size == 82 &&
+	      r.value_len == 10);
+	check("qdb parse: an answer about another key is refused",
+	      qdb_parse_reply(m, n, QS, &r) == -EPROTO);
+	check("qdb parse: ... a longer key with the same beginning too",
+	      qdb_parse_reply(m, n, QP "x", &r) == -EPROTO);
+	n = qdb_msg(m, QDB_RESP_READ, QP "x", 10, "10.139.1.1", 10);
+	check("qdb parse: ... and a path that only begins like ours",
+	      qdb_parse_reply(m, n, QP, &r) == -EPROTO);
+	n = qdb_msg(m, QDB_RESP_READ, QP, 10, "10.139.1.1", 10);
+	memcpy(m + 1 + sizeof(QP), "junk", 4);
+	check("qdb parse: bytes after the path's NUL do not matter",
+	      qdb_parse_reply(m, n, QP, &r) == QDB_REPLY_VALUE);
+	memset(m + 1, 'a', 64);
+	check("qdb parse: a path field without a NUL is refused",
+	      qdb_parse_reply(m, n, QP, &r) == -EPROTO);
+
+	n = qdb_msg(m, QDB_RESP_READ, QP, 0, NULL, 0);
+	check("qdb parse: an empty value", qdb_parse_reply(m, n, QP, &r) == QDB_REPLY_VALUE &&
+	      r.value_len == 0 && r.size == 72);
+	n = qdb_msg(m, QDB_RESP_READ, QP, 11, "10.139.1\0.1", 11);
+	check("qdb parse: a NUL in the value is refused", qdb_parse_reply(m, n, QP, &r) == -EPROTO);
+
+	memset(big, '1', sizeof(big));
+	n = qdb_msg(m, QDB_RESP_READ, QP, QDB_VALUE_MAX, big, QDB_VALUE_MAX);
+	check("qdb parse: 3071 bytes, the largest value",
+	      qdb_parse_reply(m, n, QP, &r) == QDB_REPLY_VALUE && r.value_len == QDB_VALUE_MAX);
+	n = qdb_msg(m, QDB_RESP_READ, QP, QDB_VALUE_MAX + 1, big, 0);
+	check("qdb parse: data_len 3072 is refused from the header alone",
+	      qdb_parse_reply(m, n, QP, &r) == -EPROTO);
+	n = qdb_msg(m, QDB_RESP_READ, QP, 0xffffffffu, NULL, 0);
+	check("qdb parse: data_len 0xffffffff is refused",
+	      qdb_parse_reply(m, n, QP, &r) == -EPROTO);
+
+	n = qdb_msg(m, QDB_RESP_ERROR_NOENT, QP, 0, NULL, 0);
+	check("qdb parse: NOENT", qdb_parse_reply(m, n, QP, &r) == -ENOENT && r.size == 72);
+	n = qdb_msg(m, QDB_RESP_ERROR, QP, 0, NULL, 0);
+	check("qdb parse: ERROR", qdb_parse_reply(m, n, QP, &r) == -EIO && r.size == 72);
+	n = qdb_msg(m, QDB_RESP_ERROR_NOENT, QP, 3, "abc", 3);
+	check("qdb parse: NOENT with data is refused", qdb_parse_reply(m, n, QP, &r) == -EPROTO);
+	n = qdb_msg(m, QDB_RESP_ERROR_NOENT, QS, 0, NULL, 0);
+	check("qdb parse: NOENT for another key is refused",
+	      qdb_parse_reply(m, n, QP, &r) == -EPROTO);
+	n = qdb_msg(m, QDB_RESP_WATCH, "/qubes-ip", 0, NULL, 0);
+	check("qdb parse: WATCH, whatever its path, is skipped",
+	      qdb_parse_reply(m, n, QP, &r) == QDB_REPLY_WATCH && r.size == 72);
+	n = qdb_msg(m, QDB_RESP_WATCH, "/qubes-ip", 4, "abcd", 4);
+	check("qdb parse: WATCH with data is refused", qdb_parse_reply(m, n, QP, &r) == -EPROTO);
+	for (rc = 0; rc < 256; rc++) {
+		n = qdb_msg(m, (uint8_t)rc, QP, 0, NULL, 0);
+		if (rc != QDB_RESP_READ && rc != QDB_RESP_ERROR_NOENT && rc != QDB_RESP_ERROR &&
+		    rc != QDB_RESP_WATCH && qdb_parse_reply(m, n, QP, &r) != -EPROTO)
+			break;
+	}
+	check("qdb parse: every other type (the commands, OK, MULTIREAD, LIST) is refused",
+	      rc == 256);
+	check("qdb parse: an invalid key is refused before looking",
+	      qdb_parse_reply(m, n, "/a b", &r) == -EINVAL);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A session over a socketpair: what the test writes to *peer is the
+ * daemon's side. */
+static void qdb_pair(struct qdb *q, int *peer, int timeout_ms)
+{
+	int sv[2];
+
+	memset(q, 0, sizeof(*q));
+	q->fd = -1;
+	*peer = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return;
+	q->fd = sv[0];
+	*peer = sv[1];
+	q->deadline_ms = mono_ms() + timeout_ms;
+}
+
+static void test_qdb_io(void)
+{
+	unsigned char m[4096], req[2 * QDB_HDR_SIZE], want[QDB_HDR_SIZE];
+	char v[64], tiny[4];
+	struct in_addr a;
+	struct qdb q;
+	size_t n = 0;
+	int peer, rc1, rc2;
+	int64_t t0;
+
+	/* Two reads on one connection, a watch event between them. */
+	qdb_pair(&q, &peer, 1000);
+	n += qdb_msg(m + n, QDB_RESP_READ, QP, 10, "10.139.1.1", 10);
+	n += qdb_msg(m + n, QDB_RESP_WATCH, "/qubes-ip", 0, NULL, 0);
+	n += qdb_msg(m + n, QDB_RESP_READ, QS, 10, "10.139.1.2", 10);
+	check("qdb io: replies queued", write(peer, m, n) == (ssize_t)n);
+	rc1 = qdb_read_ipv4(&q, QP, &a);
+	check("qdb io: first read", rc1 == 0 && a.s_addr == inet_addr("10.139.1.1"));
+	rc2 = qdb_read(&q, QS, v, sizeof(v));
+	check("qdb io: second read on the same connection, past a WATCH",
+	      rc2 == 10 && !strcmp(v, "10.139.1.2"));
+	qdb_build_read(QP, want);
+	check("qdb io: the requests sent", read(peer, req, sizeof(req)) == (ssize_t)sizeof(req) &&
+	      !memcmp(req, want, QDB_HDR_SIZE));
+	qdb_build_read(QS, want);
+	check("qdb io: ... one per read, as built", !memcmp(req + QDB_HDR_SIZE, want, QDB_HDR_SIZE));
+
+	/* Too long for the caller, then NOENT: both keep the connection. */
+	n = qdb_msg(m, QDB_RESP_READ, QP, 10, "10.139.1.1", 10);
+	n += qdb_msg(m + n, QDB_RESP_ERROR_NOENT, QS, 0, NULL, 0);
+	n += qdb_msg(m + n, QDB_RESP_READ, QP, 14, "not an address", 14);
+	n += qdb_msg(m + n, QDB_RESP_READ, QP, 1, "x", 1);
+	check("qdb io: more replies queued", write(peer, m, n) == (ssize_t)n);
+	check("qdb io: a value longer than the buffer is -EMSGSIZE",
+	      qdb_read(&q, QP, tiny, sizeof(tiny)) == -EMSGSIZE && tiny[0] == '\0');
+	check("qdb io: then NOENT on the same connection", qdb_read(&q, QS, v, sizeof(v)) == -ENOENT);
+	check("qdb io: then a value that is not an address", qdb_read_ipv4(&q, QP, &a) == -EBADMSG);
+	check("qdb io: and the connection still serves", qdb_read(&q, QP, v, sizeof(v)) == 1 &&
+	      !strcmp(v, "x"));
+	check("qdb io: an invalid key is refused without asking",
+	      qdb_read(&q, "/a b", v, sizeof(v)) == -EINVAL && q.fd >= 0);
+
+	/* A malformed reply breaks the connection for good. */
+	n = qdb_msg(m, QDB_RESP_READ, QS, 1, "x", 1);
+	check("qdb io: a reply for another key queued", write(peer, m, n) == (ssize_t)n);
+	check("qdb io: is -EPROTO", qdb_read(&q, QP, v, sizeof(v)) == -EPROTO && q.fd < 0);
+	check("qdb io: ... and so is every later read", qdb_read(&q, QS, v, sizeof(v)) == -EPROTO);
+	qdb_close(&q);
+	close(peer);
+
+	/* Silence: the deadline, then the same error at once. */
+	qdb_pair(&q, &peer, 100);
+	t0 = mono_ms();
+	rc1 = qdb_read(&q, QP, v, sizeof(v));
+	t0 = mono_ms() - t0;
+	check("qdb io: no answer is -ETIMEDOUT at the deadline",
+	      rc1 == -ETIMEDOUT && t0 >= 90 && t0 < 1000);
+	t0 = mono_ms();
+	check("qdb io: ... and the next read does not wait",
+	      qdb_read(&q, QS, v, sizeof(v)) == -ETIMEDOUT && mono_ms() - t0 < 50);
+	qdb_close(&q);
+	close(peer);
+
+	/* Half a header, then EOF. */
+	qdb_pair(&q, &peer, 1000);
+	n = qdb_msg(m, QDB_RESP_READ, QP, 1, "x", 1);
+	check("qdb io: half a header queued", write(peer, m, 36) == 36);
+	shutdown(peer, SHUT_WR);
+	check("qdb io: EOF mid-reply is -ECONNRESET", qdb_read(&q, QP, v, sizeof(v)) == -ECONNRESET);
+	qdb_close(&q);
+	close(peer);
+
+	/* 33 WATCH messages: more than we skip. */
+	qdb_pair(&q, &peer, 1000);
+	for (n = 0; n < (QDB_WATCH_MAX + 1) * QDB_HDR_SIZE; )
+		n += qdb_msg(m + n, QDB_RESP_WATCH, "/qubes-ip", 0, NULL, 0);
+	n += qdb_msg(m + n, QDB_RESP_READ, QP, 1, "x", 1);
+	check("qdb io: 33 WATCH messages and an answer queued", write(peer, m, n) == (ssize_t)n);
+	check("qdb io: more than 32 WATCH messages is -EPROTO",
+	      qdb_read(&q, QP, v, sizeof(v)) == -EPROTO);
+	qdb_close(&q);
+	close(peer);
+
+	/* The daemon gone: sending fails as a receive would. */
+	qdb_pair(&q, &peer, 1000);
+	close(peer);
+	check("qdb io: a closed peer is -ECONNRESET", qdb_read(&q, QP, v, sizeof(v)) == -ECONNRESET);
+	qdb_close(&q);
+}
+
+static void test_qdb_open(void)
+{
+	char dir[] = "/tmp/qvunit.XXXXXX", path[128], v[8];
+	struct sockaddr_un sa;
+	struct qdb q;
+	int l = -1;
+
+	if (!mkdtemp(dir)) {
+		check("qdb open: a temporary directory", 0);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/qdb.sock", dir);
+	setenv(QDB_SOCK_ENV, path, 1);
+	check("qdb open: no socket there is -ENOENT, then reads are -ENOTCONN",
+	      qdb_open(&q, 1000) == -ENOENT && !strcmp(q.sock, path) &&
+	      qdb_read(&q, QP, v, sizeof(v)) == -ENOTCONN);
+	qdb_close(&q);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l >= 0 && bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(l, 4) == 0) {
+		/* Our own socket: the peer is ourselves, which is allowed. */
+		check("qdb open: $" QDB_SOCK_ENV " is used", qdb_open(&q, 1000) == 0 && q.fd >= 0);
+		qdb_close(&q);
+		check("qdb close: closed", q.fd == -1 && qdb_read(&q, QP, v, sizeof(v)) == -ENOTCONN);
+	} else {
+		check("qdb open: a listening socket", 0);
+	}
+	if (l >= 0)
+		close(l);
+	unlink(path);
+	rmdir(dir);
+
+	setenv(QDB_SOCK_ENV, "qdb.sock", 1);
+	check("qdb open: a relative $" QDB_SOCK_ENV " is -EINVAL", qdb_open(&q, 1000) == -EINVAL);
+	qdb_close(&q);
+	setenv(QDB_SOCK_ENV, "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1);
+	check("qdb open: a 110-byte $" QDB_SOCK_ENV " is -EINVAL", qdb_open(&q, 1000) == -EINVAL);
+	qdb_close(&q);
+	unsetenv(QDB_SOCK_ENV);
+	check("qdb strerror: QubesDB's terms", !strcmp(qdb_strerror(-ENOENT), "no such key") &&
+	      !strcmp(qdb_strerror(-EPROTO), "malformed reply") &&
+	      !strcmp(qdb_open_strerror(-EPERM), "the daemon runs neither as root nor as us"));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--kernel")) {
@@ -715,6 +1029,10 @@ int main(int argc, char **argv)
 		test_rule_parse();
 		test_nft_rule_parse();
 		test_ct();
+		test_qdb_request();
+		test_qdb_parse();
+		test_qdb_io();
+		test_qdb_open();
 	}
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

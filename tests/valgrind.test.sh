@@ -33,6 +33,14 @@ vg "forwarding status --check" -- forwarding status --check
 vg "up (OpenVPN 2.6 environment)" "${UPENV[@]}" -- up tun0 1500 0 10.8.0.2 255.255.255.0 init
 vg "up again (restart, DNS table reused)" "${UPENV[@]}" script_context=restart -- up tun0
 vg "down" dev=tun0 -- down
+make -s -C "$TOP" build/tests/fakeqdb >/dev/null
+"$TOP/build/tests/fakeqdb" -m watch "$TMP/qdb.sock" /qubes-netvm-primary-dns=10.139.1.11 &
+BG_PIDS+=($!)
+wait_until 5 test -S "$TMP/qdb.sock"
+vg "up reading QubesDB (a value, WATCH messages, NOENT)" "${UPENV[@]}" \
+	QUBES_VPN_QUBESDB_SOCK="$TMP/qdb.sock" -- up tun0
+check_contains "... which gave the primary virtual DNS address" \
+	"$(nsx "$NS" "$BIN" forwarding status)" "10.139.1.11>"
 vg "up with hostile options" "${UPENV[@]}" "foreign_option_4=dhcp-option DNS 127.0.0.1" \
 	"foreign_option_5=dhcp-option DNS x" -- up tun0
 vg "forwarding blackhole" -- forwarding blackhole

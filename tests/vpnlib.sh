@@ -2,7 +2,8 @@
 # of Qubes' own network code (../shared/qubes-testbed, QUBES_VERSION 4.2 or
 # 4.3), two downstream qubes, the NetVM with the internet and a VPN server
 # behind it; OpenVPN and the applets run exactly as the shipped units run
-# them (their User=, only their capabilities, NoNewPrivileges), and the
+# them (their User=, only their capabilities, NoNewPrivileges), QubesDB's
+# socket is served by tests/fakeqdb.c with the test bed's values, and the
 # units' privileged step (qubes-vpn-resolv.path) is emulated as systemd
 # would run it. Leak counters on the far side of the uplink.
 #
@@ -98,6 +99,23 @@ qr_fw_wait_idle "$VPN" "$(qr_fw_pid "$VPN")" 20
 wait_until 5 quiet nsx "$APP" ping -6 -c1 -W1 fd09:24ef:4179::6
 check_contains "Qubes' qubes-firewall limits the restricted qube (policy drop, DNS, one host)" \
 	"$(nsx "$VPN" nft list chain ip qubes-firewall qbs-10-137-0-8 2>&1)" "198.51.100.1"
+
+# QubesDB's socket where a qube has it (/var/run/qubes/qubesdb.sock, in the
+# qube's /run), which the hooks read: the test bed keeps QubesDB in a file
+# for Qubes' Python code and its qubesdb-read, so a fake daemon
+# (tests/fakeqdb.c, run by root as the real one is) serves the qube's own
+# values of the keys we read over the daemon's protocol. The read-only
+# socket of Qubes 4.3.3+ is left absent: the hooks fall back to this one.
+make -s -C "$TOP" build/tests/fakeqdb >/dev/null
+QDB_KV=()
+for k in /qubes-netvm-primary-dns /qubes-netvm-secondary-dns /qubes-primary-dns /qubes-secondary-dns; do
+	v=$(qr_qdb "$VPN" read "$k") && QDB_KV+=("$k=$v")
+done
+mkdir -p "$ST/run/qubes"
+"$TOP/build/tests/fakeqdb" -l "$TMP/qubesdb.log" "$ST/run/qubes/qubesdb.sock" "${QDB_KV[@]}" &
+BG_PIDS+=($!)
+check "QubesDB's socket serves the qube's ${#QDB_KV[@]} DNS keys (fake daemon)" \
+	wait_until 5 test -S "$ST/run/qubes/qubesdb.sock"
 
 # Exact leak counters on the far side of the uplink, before anything else
 # sees a packet: to the internet host, and DNS. The VPN qube's own lookups
