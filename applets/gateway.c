@@ -86,7 +86,7 @@ static int open_sock(struct nl_sock *s, int bus)
 
 /* One socket per bus for the whole run, opened on first use and closed
  * at exit. */
-static struct nl_sock shared[2];
+static struct nl_sock shared[2] = { { .fd = -1 }, { .fd = -1 } };
 
 static void close_shared(void)
 {
@@ -100,7 +100,7 @@ static int shared_sock(int bus, struct nl_sock **out)
 	static int registered;
 	int err;
 
-	if (!s->mnl) {
+	if (s->fd < 0) {
 		err = open_sock(s, bus);
 		if (err < 0)
 			return err;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 
@@ -134,34 +135,40 @@ int nl_open(struct nl_sock *s, int bus)
 		.tv_sec = NL_RECV_TIMEOUT_MS / 1000,
 		.tv_usec = (NL_RECV_TIMEOUT_MS % 1000) * 1000L,
 	};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	socklen_t len = sizeof(sa);
 	int one = 1, fd, err;
 
 	memset(s, 0, sizeof(*s));
-	s->mnl = mnl_socket_open(bus);
-	if (!s->mnl)
-		return -errno;
-	fd = mnl_socket_get_fd(s->mnl);
 	/* Never let a helper program inherit a netlink socket. */
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	s->fd = fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, bus);
+	if (fd < 0)
+		return -errno;
 	/* Both are optional kernel features: ask, but do not depend on them. */
 	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* Bound with port id 0: the kernel picks a unique one, read back. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    mnl_socket_bind(s->mnl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
 		err = -errno;
 		nl_close(s);
 		return err;
 	}
-	s->portid = mnl_socket_get_portid(s->mnl);
+	if (len != sizeof(sa) || sa.nl_family != AF_NETLINK) {
+		nl_close(s);
+		return -EINVAL;
+	}
+	s->portid = sa.nl_pid;
 	s->seq = (uint32_t)time(NULL);
 	return 0;
 }
 
 void nl_close(struct nl_sock *s)
 {
-	if (s->mnl)
-		mnl_socket_close(s->mnl);
-	s->mnl = NULL;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
 }
 
 int nl_parse_ack(const struct nlmsghdr *nlh, uint32_t *seq, char *extack, size_t size)
@@ -259,11 +266,14 @@ static unsigned number_messages(struct nl_sock *s, struct nl_buf *b)
 
 static int send_buf(struct nl_sock *s, struct nl_buf *b, struct nl_result *res)
 {
+	static const struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
 	if (b->err || b->cur || b->nmsg == 0) {
 		result_set(res, b, b->err ? b->err : -EINVAL, -1, NULL);
 		return res->err;
 	}
-	if (mnl_socket_sendto(s->mnl, b->data, b->len) < 0) {
+	if (sendto(s->fd, b->data, b->len, 0, (const struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0) {
 		result_set(res, b, -errno, -1, NULL);
 		return res->err;
 	}
@@ -276,7 +286,7 @@ static ssize_t recv_datagram(struct nl_sock *s, char *buf, size_t size, int dont
 	ssize_t n;
 
 	do
-		n = recv(mnl_socket_get_fd(s->mnl), buf, size,
+		n = recv(s->fd, buf, size,
 			 MSG_TRUNC | (dontwait ? MSG_DONTWAIT : 0));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)

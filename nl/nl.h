@@ -36,8 +36,11 @@ struct nl_result {
 	char extack[NL_EXTACK_MAX];
 };
 
+/* An open netlink socket: fd is -1 when closed. Plain socket calls, not
+ * libmnl's mnl_socket (which allocates, and would link musl's whole
+ * malloc into the static binary for nothing). */
 struct nl_sock {
-	struct mnl_socket *mnl;
+	int fd;
 	uint32_t portid;
 	uint32_t seq;
 };

@@ -70,8 +70,8 @@ static void ack_error(void)
 		return;
 	nl_buf_init(&b, buf, sizeof(buf));
 	rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &r, "x");
-	if (mnl_socket_sendto(s.mnl, b.data, b.len) > 0) {
-		n = mnl_socket_recvfrom(s.mnl, reply, sizeof(reply));
+	if (send(s.fd, b.data, b.len, 0) > 0) {
+		n = recv(s.fd, reply, sizeof(reply), 0);
 		if (n > 0)
 			save((struct nlmsghdr *)reply, NULL);
 	}
