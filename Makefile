@@ -132,8 +132,8 @@ FUZZ_TARGETS := ovpnenv text nlreply qubesdb
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -std=gnu99 -Wall -Wextra -Werror
-FUZZ_SRC_ovpnenv := applets/ovpnenv.c applets/common.c nl/nl.c
-FUZZ_SRC_text    := applets/ovpnenv.c applets/common.c nl/nl.c applets/sanitize.c \
+FUZZ_SRC_ovpnenv := applets/ovpnenv.c applets/common.c applets/qubesdb.c nl/nl.c
+FUZZ_SRC_text    := applets/ovpnenv.c applets/common.c applets/qubesdb.c nl/nl.c applets/sanitize.c \
                     applets/notify-receive.c applets/notify.c applets/helper.c applets/session.c
 FUZZ_SRC_nlreply := $(sort $(wildcard nl/*.c))
 FUZZ_SRC_qubesdb := applets/qubesdb.c

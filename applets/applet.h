@@ -4,6 +4,7 @@
 #define QVPN_APPLET_H
 
 #include <stdarg.h>
+#include <netinet/in.h>
 #include "../nl/nl.h"
 
 /* Exit codes, as busybox and the shell use them. */
@@ -59,6 +60,12 @@ void nl_close_nowait(struct nl_sock *s);
 void gateway_lock(void);
 /* In a child that outlives the change: let go of the lock. */
 void gateway_lock_drop(void);
+
+/* Read n QubesDB keys that hold IPv4 literals over one connection, bounded
+ * by timeout_ms in all; a key QubesDB cannot give gets its default, with a
+ * log line naming the key and the reason. */
+void qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
+		       struct in_addr *out, unsigned n, int timeout_ms);
 
 /* True when argv[1] asks for help. */
 int wants_help(int argc, char **argv);

@@ -2,7 +2,9 @@
  * shared by the applets. */
 #define _GNU_SOURCE   /* pipe2 */
 #include "applet.h"
+#include "qubesdb.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,4 +174,33 @@ void gateway_lock(void)
 int wants_help(int argc, char **argv)
 {
 	return argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+}
+
+void qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
+		       struct in_addr *out, unsigned n, int timeout_ms)
+{
+	char a[INET_ADDRSTRLEN];
+	struct qdb q;
+	int open_rc, rc;
+	unsigned i;
+
+	open_rc = qdb_open(&q, timeout_ms);
+	for (i = 0; i < n; i++) {
+		if (open_rc < 0) {
+			log_warn("QubesDB %s: cannot connect to %s (%s): using the default %s",
+				 keys[i], q.sock, qdb_open_strerror(open_rc), defaults[i]);
+		} else if ((rc = qdb_read_ipv4(&q, keys[i], &out[i])) < 0) {
+			/* No such key is a state Qubes can be in (a qube not
+			 * providing network); the rest is not. */
+			qlog(rc == -ENOENT ? LOG_INFO : LOG_WARNING,
+			     "QubesDB %s: %s: using the default %s", keys[i], qdb_strerror(rc),
+			     defaults[i]);
+		} else {
+			inet_ntop(AF_INET, &out[i], a, sizeof(a));
+			log_debug("QubesDB %s: %s", keys[i], a);
+			continue;
+		}
+		inet_pton(AF_INET, defaults[i], &out[i]);
+	}
+	qdb_close(&q);
 }

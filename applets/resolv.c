@@ -44,9 +44,9 @@ static const char usage[] =
 "  state=connected  resolv.conf names the VPN's DNS servers recorded by the\n"
 "                   up hook (none, if the VPN gave no usable one)\n"
 "  anything else    (blocked, off, no state file, a garbled one) the\n"
-"                   NetVM's resolvers: qubesdb-read /qubes-primary-dns and\n"
-"                   /qubes-secondary-dns (10.139.1.1 and 10.139.1.2 when\n"
-"                   QubesDB does not answer)\n"
+"                   NetVM's resolvers: QubesDB /qubes-primary-dns and\n"
+"                   /qubes-secondary-dns, read over its socket (10.139.1.1\n"
+"                   and 10.139.1.2 when QubesDB does not answer)\n"
 "\n"
 "When the file changed, it runs " QUBES_DNAT_TO_NS "\n"
 "and 'systemctl --no-block try-reload-or-restart qubes-firewall.service'\n"
@@ -56,7 +56,7 @@ static const char usage[] =
 "does; a regular file is rewritten in place (it may be a mount point).\n"
 "\n"
 "Environment: QUBES_VPN_RUNDIR (default /run/qubes-vpn), PATH (for\n"
-"systemctl and qubesdb-read), QUBES_VPN_RESOLV_CONF (default /etc/resolv.conf;\n"
+"systemctl), QUBES_VPN_RESOLV_CONF (default /etc/resolv.conf;\n"
 "for tests). Exit status: 0 done (or nothing to do), 1 failure.\n";
 
 #define STATE_MAX 1024
@@ -140,39 +140,17 @@ static int state_dns(char ns[NS_MAX][INET6_ADDRSTRLEN], unsigned *n)
 	return connected;
 }
 
-/* One QubesDB value that must be an IPv4 literal; 0 or -1. */
-static int qubesdb_ipv4(const char *key, char *out)
-{
-	char *argv[] = { "qubesdb-read", (char *)key, NULL };
-	char buf[64];
-	struct in_addr a;
-	size_t len;
-
-	if (helper_run(argv, NULL, NULL, NULL, buf, sizeof(buf), QUBESDB_TIMEOUT_MS) != 0)
-		return -1;
-	len = strlen(buf);
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		buf[--len] = '\0';
-	if (!parse_ipv4(buf, &a)) {
-		log_warn("QubesDB %s is not an IPv4 address", key);
-		return -1;
-	}
-	inet_ntop(AF_INET, &a, out, INET6_ADDRSTRLEN);
-	return 0;
-}
-
 /* The NetVM's resolvers, as Qubes' setup-ip writes them. */
 static void netvm_dns(char ns[NS_MAX][INET6_ADDRSTRLEN], unsigned *n)
 {
-	static const char *keys[2] = { "/qubes-primary-dns", "/qubes-secondary-dns" };
-	static const char *defaults[2] = { "10.139.1.1", "10.139.1.2" };
+	static const char *const keys[2] = { "/qubes-primary-dns", "/qubes-secondary-dns" };
+	static const char *const defaults[2] = { "10.139.1.1", "10.139.1.2" };
+	struct in_addr a[2];
 	unsigned i;
 
+	qubesdb_ipv4_keys(keys, defaults, a, 2, QUBESDB_TIMEOUT_MS);
 	for (i = 0; i < 2; i++)
-		if (qubesdb_ipv4(keys[i], ns[i]) < 0) {
-			log_warn("QubesDB %s unavailable: using %s", keys[i], defaults[i]);
-			snprintf(ns[i], INET6_ADDRSTRLEN, "%s", defaults[i]);
-		}
+		inet_ntop(AF_INET, &a[i], ns[i], INET6_ADDRSTRLEN);
 	*n = 2;
 }
 

@@ -50,34 +50,13 @@ static const char usage[] =
  * fixed. Every fallback is logged with the key and the reason. */
 static void virtual_dns(struct gw_tunnel *t)
 {
-	static const char *keys[2] = { "/qubes-netvm-primary-dns", "/qubes-netvm-secondary-dns" };
-	static const char *defaults[2] = { "10.139.1.1", "10.139.1.2" };
+	static const char *const keys[2] = { "/qubes-netvm-primary-dns",
+					     "/qubes-netvm-secondary-dns" };
+	static const char *const defaults[2] = { "10.139.1.1", "10.139.1.2" };
 	static const char *defaults6[2] = { "fd09:24ef:4179::a8b:1", "fd09:24ef:4179::a8b:2" };
-	char a[INET_ADDRSTRLEN];
-	struct qdb q;
-	int open_rc, rc;
 	unsigned i;
 
-	open_rc = qdb_open(&q, QUBESDB_TIMEOUT_MS);
-	for (i = 0; i < 2; i++) {
-		if (open_rc < 0) {
-			log_warn("QubesDB %s: cannot connect to %s (%s): using the default %s",
-				 keys[i], q.sock, qdb_open_strerror(open_rc), defaults[i]);
-		} else if ((rc = qdb_read_ipv4(&q, keys[i], &t->vdns4[i])) < 0) {
-			/* No such key is a state Qubes can be in (a qube not
-			 * providing network); the rest is not. */
-			qlog(rc == -ENOENT ? LOG_INFO : LOG_WARNING,
-			     "QubesDB %s: %s: using the default %s", keys[i], qdb_strerror(rc),
-			     defaults[i]);
-		} else {
-			inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
-			log_debug("virtual DNS %u: %s (QubesDB %s)", i + 1, a, keys[i]);
-			continue;
-		}
-		inet_pton(AF_INET, defaults[i], &t->vdns4[i]);
-		log_debug("virtual DNS %u: %s (default)", i + 1, defaults[i]);
-	}
-	qdb_close(&q);
+	qubesdb_ipv4_keys(keys, defaults, t->vdns4, 2, QUBESDB_TIMEOUT_MS);
 	for (i = 0; i < 2; i++)
 		inet_pton(AF_INET6, defaults6[i], &t->vdns6[i]);
 	t->nvdns4 = 2;

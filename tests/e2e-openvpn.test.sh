@@ -57,6 +57,9 @@ stream_start
 check "forwarding on, as qubes-vpn-forwarding.service runs it" quiet forwarding on
 nsx "$VPN" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 check "after boot the VPN qube's own resolver is the NetVM's" resolved_by_netvm
+check "qubes-vpn-resolv read the NetVM's resolvers from QubesDB's socket" \
+	grep -qx "read /qubes-primary-dns" "$TMP/qubesdb.log"
+check_fails "... and used them (no fallback to a default)" grep -q "using the default" "$TMP/resolv.log"
 leaks_during "before the tunnel"
 
 # ---- 2. connected ----
