@@ -57,7 +57,6 @@ static void virtual_dns(struct gw_tunnel *t)
 	char a[INET_ADDRSTRLEN];
 	unsigned i;
 
-
 	qubesdb_ipv4_keys(keys, defaults, t->vdns4, 2, QUBESDB_TIMEOUT_MS);
 	for (i = 0; i < 2; i++) {
 		inet_pton(AF_INET6, defaults6[i], &t->vdns6[i]);
