@@ -341,15 +341,9 @@ completed_count() {
 }
 
 # ---- downstream probes ----
-leak_counter() {
-	nsx "$NET" nft list table inet leakwatch |
-		awk -v c="\"$1\"" '$0 ~ c { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
-}
-leak_count() {
-	nsx "$NET" nft list table inet leakwatch |
-		awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") n += $(i + 1) } END { print n + 0 }'
-}
-# probe_all: one of everything from APP (both families) and APP2 (IPv4),
+# leak_counter and leak_count: lib.sh's, on this NET's leakwatch table.
+# probe_all (this topology's, in place of lib.sh's): one of everything
+# from APP (both families) and APP2 (IPv4),
 # each bounded in time; none of them is expected to get an answer.
 probe_all() {
 	local pids=() target
@@ -390,29 +384,7 @@ stream_stop() {
 	STREAM_SENT=$(awk '$1 == "sent" { n += $2 } END { print n + 0 }' "$TMP/stream-app.out" "$TMP/stream-app2.out")
 }
 
-# dns_query NS udp|tcp SERVER: ask SERVER (from inside NS) for the A record
-# of internet.test; print the reply as hex bytes (empty on no answer).
-# Answers: 198.51.100.1 = c6 33 64 01 (the VPN's DNS), 203.0.113.99 =
-# cb 00 71 63 (the NetVM's).
-DNS_QUERY='\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x08internet\x04test\x00\x00\x01\x00\x01'
-dns_query() {
-	local ns=$1 proto=$2 server=$3
-	if [ "$proto" = udp ]; then
-		nsx "$ns" timeout 3 bash -c "exec 3<>/dev/udp/$server/53 &&
-			printf '$DNS_QUERY' >&3 && dd bs=512 count=1 <&3 2>/dev/null" 2>/dev/null |
-			od -An -v -tx1 | tr -d '\n'
-	else
-		nsx "$ns" timeout 3 bash -c "exec 3<>/dev/tcp/$server/53 &&
-			printf '\x00\x1f$DNS_QUERY' >&3 && dd bs=514 count=1 <&3 2>/dev/null" 2>/dev/null |
-			od -An -v -tx1 | tr -d '\n'
-	fi
-}
-vpn_dns_answers() {
-	case "$(dns_query "$@")" in
-	*"c6 33 64 01"*) return 0 ;;
-	*) return 1 ;;
-	esac
-}
+# dns_query, DNS_QUERY and vpn_dns_answers: lib.sh's.
 
 # leaks_during NAME: probes from both downstream qubes; not one of them may
 # reach the far side of the uplink in clear, nor the NetVM's resolvers.
