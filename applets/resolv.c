@@ -131,8 +131,8 @@ static int state_dns(char ns[NS_MAX][INET6_ADDRSTRLEN], unsigned *n)
 			else if (parse_ipv6(tok, &a6))
 				inet_ntop(AF_INET6, &a6, ns[(*n)++], INET6_ADDRSTRLEN);
 			else {
-				log_warn("%s: DNS server '%.*s' is not an IP address: treating "
-					 "the VPN as not connected", path, 64, tok);
+				log_warn("%s: a DNS server that is not an IP address: treating "
+					 "the VPN as not connected", path);
 				return 0;
 			}
 		}
