@@ -4,12 +4,14 @@
 # ip/nft command sequence, side by side in one throwaway namespace entered
 # once. Every command, ours and theirs, is started the same way OpenVPN
 # starts a hook (fork + execve with an explicit environment: tests/timeseq).
-# Prints both medians and their ratio. Not a test.
+# QubesDB answers from tests/fakeqdb on a socket of its own, as the
+# daemon does in a qube. Prints both medians and their ratio, and the
+# processes the hooks create (strace, a separate run). Not a test.
 #   tests/bench-hooks.sh [ROUNDS]   (default 200; QV=path picks the binary)
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=${1:-200}
-make -s -C "$TOP" build/tests/timeseq || exit 1
+make -s -C "$TOP" build/tests/timeseq build/tests/fakeqdb || exit 1
 FIXTURE=$TOP/tests/fixtures/openvpn-2.6-up.env
 [ -r "$FIXTURE" ] || { echo "needs $FIXTURE"; exit 1; }
 
@@ -35,8 +37,12 @@ nsx "$NS" nft delete table inet qubes-vpn-dns
 # it with --setenv; here it must not be the host's /run).
 RUN=$(mktemp -d /dev/shm/qvbench.XXXXXX)
 trap 'rm -rf "$RUN"; cleanup' EXIT
+"$TOP/build/tests/fakeqdb" -l "$TMP/qubesdb.log" "$RUN/qubesdb.sock" \
+	/qubes-netvm-primary-dns=10.139.1.1 /qubes-netvm-secondary-dns=10.139.1.2 &
+BG_PIDS+=($!)
+wait_until 5 test -S "$RUN/qubesdb.sock" || { echo "bench-hooks: no fake QubesDB"; exit 1; }
 grep -v '^script_type=' "$FIXTURE" >"$TMP/up.env"
-printf 'script_type=up\nQUBES_VPN_RUNDIR=%s\n' "$RUN" >>"$TMP/up.env"
+printf 'script_type=up\nQUBES_VPN_RUNDIR=%s\nQUBES_VPN_QUBESDB_SOCK=%s\n' "$RUN" "$RUN/qubesdb.sock" >>"$TMP/up.env"
 printf 'dev=tun0\nscript_type=down\nscript_context=init\nQUBES_VPN_RUNDIR=%s\n' "$RUN" >"$TMP/down.env"
 echo "PATH=/usr/sbin:/usr/bin:/sbin:/bin" >"$TMP/path.env"
 ARGS="tun0 1500 0 10.8.0.2 255.255.255.0 init"
@@ -65,3 +71,20 @@ echo "rounds:                          $ROUNDS (alternating, same namespace, rea
 echo "qubes-vpn up + down:             median $ours us (up $(phase_median "$TMP/times" up), down $(phase_median "$TMP/times" down))"
 echo "ip/nft command sequence:         median $base us (up $(phase_median "$TMP/times" ipup), down $(phase_median "$TMP/times" ipdown))"
 awk -v a="$ours" -v b="$base" 'BEGIN { printf "ratio (ip/nft over qubes-vpn):   %.1fx\n", b / a }'
+grep -q "read /qubes-netvm-primary-dns" "$TMP/qubesdb.log" ||
+	echo "bench-hooks: WARNING: the up hook did not read the fake QubesDB"
+# Processes the hooks create (fork, vfork, clone): one up and one down,
+# each under strace -f, outside the timing.
+if command -v strace >/dev/null; then
+	forks=0
+	for hook in up down; do
+		mapfile -t E <"$TMP/$hook.env"
+		# shellcheck disable=SC2086
+		nsx "$NS" env -i "${E[@]}" strace -f -qq -e trace=fork,vfork,clone,clone3 \
+			-o "$TMP/strace.$hook" "$QV" $hook $ARGS >/dev/null 2>&1
+		n=$(grep -cE '^[0-9]+ +(fork|vfork|clone|clone3)\(' "$TMP/strace.$hook")
+		printf "processes created by %-4s       %s (strace -f)\n" "$hook:" "$n"
+		forks=$((forks + n))
+	done
+	echo "processes created by up + down:  $forks"
+fi
