@@ -61,10 +61,11 @@ void gateway_lock(void);
 /* In a child that outlives the change: let go of the lock. */
 void gateway_lock_drop(void);
 
-/* Read n QubesDB keys that hold IPv4 literals over one connection, bounded
- * by timeout_ms in all; a key QubesDB cannot give gets its default, with a
- * log line naming the key and the reason. */
-void qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
+/* Read n (at most 32) QubesDB keys that hold IPv4 literals over one
+ * connection, bounded by timeout_ms in all; a key QubesDB cannot give gets
+ * its default, with a log line naming the key and the reason. Returns the
+ * bit mask of the keys QubesDB gave. */
+unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
 		       struct in_addr *out, unsigned n, int timeout_ms);
 
 /* True when argv[1] asks for help. */

@@ -176,13 +176,13 @@ int wants_help(int argc, char **argv)
 	return argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
 }
 
-void qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
+unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
 		       struct in_addr *out, unsigned n, int timeout_ms)
 {
 	char a[INET_ADDRSTRLEN];
 	struct qdb q;
 	int open_rc, rc;
-	unsigned i;
+	unsigned i, given = 0;
 
 	open_rc = qdb_open(&q, timeout_ms);
 	for (i = 0; i < n; i++) {
@@ -198,9 +198,11 @@ void qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
 		} else {
 			inet_ntop(AF_INET, &out[i], a, sizeof(a));
 			log_debug("QubesDB %s: %s", keys[i], a);
+			given |= 1u << i;
 			continue;
 		}
 		inet_pton(AF_INET, defaults[i], &out[i]);
 	}
 	qdb_close(&q);
+	return given;
 }

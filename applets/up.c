@@ -55,13 +55,16 @@ static void virtual_dns(struct gw_tunnel *t)
 	static const char *const defaults[2] = { "10.139.1.1", "10.139.1.2" };
 	static const char *defaults6[2] = { "fd09:24ef:4179::a8b:1", "fd09:24ef:4179::a8b:2" };
 	char a[INET_ADDRSTRLEN];
-	unsigned i;
+	unsigned i, given;
 
-	qubesdb_ipv4_keys(keys, defaults, t->vdns4, 2, QUBESDB_TIMEOUT_MS);
+	given = qubesdb_ipv4_keys(keys, defaults, t->vdns4, 2, QUBESDB_TIMEOUT_MS);
 	for (i = 0; i < 2; i++) {
 		inet_pton(AF_INET6, defaults6[i], &t->vdns6[i]);
 		inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
-		log_debug("virtual DNS %u: %s", i + 1, a);
+		if (given & (1u << i))
+			log_debug("virtual DNS %u: %s (QubesDB %s)", i + 1, a, keys[i]);
+		else
+			log_debug("virtual DNS %u: %s (default)", i + 1, a);
 	}
 	t->nvdns4 = 2;
 	t->nvdns6 = 2;
