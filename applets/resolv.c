@@ -115,6 +115,13 @@ static int state_dns(char ns[NS_MAX][INET6_ADDRSTRLEN], unsigned *n)
 				 strerror(-err));
 		return 0;
 	}
+	/* A file that fills the buffer was cut: its last entry may be a cut
+	 * address that still parses (10.8.0.12 read as 10.8.0.1). */
+	if (strlen(text) == sizeof(text) - 1) {
+		log_warn("%s: longer than %zu bytes: treating the VPN as not connected", path,
+			 sizeof(text) - 1);
+		return 0;
+	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strcmp(line, "state=connected"))
 			connected = 1;

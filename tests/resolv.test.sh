@@ -68,6 +68,12 @@ rmdir "$S"
 head -c 5000 /dev/zero | tr '\0' 'x' >"$S"
 run
 check_eq "a huge garbled state file: not connected" "$(names)" "$NETVM"
+# 1023 bytes (what fits) end inside the address: "... dns=10.8.0.1|2".
+{ printf 'state=connected\n#'; head -c 993 /dev/zero | tr '\0' 'x'; printf '\ndns=10.8.0.12\n'; } >"$S"
+check_eq "(the next case's file, cut where it would be read, ends in an address that still parses)" \
+	"$(head -c 1023 "$S" | tail -c 8)" "10.8.0.1"
+run
+check_eq "a state file too long to read whole: not connected (no cut address used)" "$(names)" "$NETVM"
 
 # resolv.conf a symlink (systemd-resolved's stub): replaced by a file, as
 # Qubes' setup-ip does; the link's target is untouched.
