@@ -3,9 +3,11 @@
  * with the right owner and mode) only when the copy changed, and plain
  * warnings about whatever would break the setup or its leakproofness. */
 #define _GNU_SOURCE   /* setresuid */
-#include "applet.h"
-#include "accounts.h"
-#include "helper.h"
+#include "applets.h"
+#include "../lib/log.h"
+#include "../lib/rundir.h"
+#include "../lib/accounts.h"
+#include "../lib/helper.h"
 
 #include <errno.h>
 #include <stdarg.h>

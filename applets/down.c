@@ -1,10 +1,11 @@
 /* down.c - OpenVPN's --down hook: back to the blocked state, whatever is
  * already gone (the tunnel device, routes, the DNS redirect). */
-#include "applet.h"
-#include "gateway.h"
-#include "notify.h"
-#include "ovpnenv.h"
-#include "state.h"
+#include "applets.h"
+#include "../lib/log.h"
+#include "../lib/rundir.h"
+#include "../lib/gateway.h"
+#include "../lib/notify.h"
+#include "../lib/ovpnenv.h"
 
 #include <stdio.h>
 #include <stdlib.h>

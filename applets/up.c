@@ -1,13 +1,14 @@
 /* up.c - OpenVPN's --up hook: from OpenVPN's environment alone, switch the
  * gateway from "everything blocked" to "everything through the tunnel".
  * Any failure leaves it blocked and makes OpenVPN give up the connection. */
-#include "applet.h"
-#include "gateway.h"
-#include "helper.h"
-#include "notify.h"
-#include "ovpnenv.h"
-#include "qubesdb.h"
-#include "state.h"
+#include "applets.h"
+#include "../lib/log.h"
+#include "../lib/rundir.h"
+#include "../lib/gateway.h"
+#include "../lib/helper.h"
+#include "../lib/notify.h"
+#include "../lib/ovpnenv.h"
+#include "../lib/qubesdb.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

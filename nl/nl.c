@@ -396,3 +396,54 @@ int nl_dump(struct nl_sock *s, struct nl_buf *b, nl_dump_cb cb, void *data,
 		}
 	}
 }
+
+static int attrs_cb(const struct nlattr *a, void *data)
+{
+	struct nl_attrs *at = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type <= at->max)
+		at->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int attrs_init(uint16_t max, struct nl_attrs *at)
+{
+	memset(at, 0, sizeof(*at));
+	at->max = max;
+	return max <= NL_ATTRS_MAX ? 0 : -EINVAL;
+}
+
+int nl_attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen, uint16_t max,
+		   struct nl_attrs *at)
+{
+	int err = attrs_init(max, at);
+
+	if (err < 0)
+		return err;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen) ||
+	    mnl_attr_parse(nlh, (unsigned)hdrlen, attrs_cb, at) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int nl_attrs_parse_nested(const struct nlattr *a, uint16_t max, struct nl_attrs *at)
+{
+	int err = attrs_init(max, at);
+
+	if (err < 0)
+		return err;
+	if (!a || mnl_attr_parse_nested(a, attrs_cb, at) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int nl_get_addr(const struct nlattr *a, size_t alen, uint8_t *out)
+{
+	if (!a)
+		return -ENOENT;
+	if (mnl_attr_get_payload_len(a) != alen)
+		return -EBADMSG;
+	memcpy(out, mnl_attr_get_payload(a), alen);
+	return 0;
+}

@@ -10,7 +10,7 @@
 #include "../nl/rt.h"
 #include "../nl/nft.h"
 #include "../nl/ct.h"
-#include "../applets/qubesdb.h"
+#include "../lib/qubesdb.h"
 #include "golden.h"
 
 #include <errno.h>
