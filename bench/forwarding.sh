@@ -33,8 +33,11 @@ table inet qubes-vpn {
 	}
 	chain forward {
 		type filter hook forward priority filter - 10; policy accept;
+		oifgroup 78 goto to-tunnel comment "to-tunnel"
 		iifname "vif*" oifgroup != 78 counter drop comment "drop-downstream"
-		oifgroup 78 tcp flags syn tcp option maxseg size set rt mtu comment "clamp-mss"
+	}
+	chain to-tunnel {
+		tcp flags syn tcp option maxseg size set rt mtu comment "clamp-mss"
 	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat - 10; policy accept;

@@ -13,7 +13,10 @@
 #              alternates (AB, BA, ...) so that drift hits both alike
 #     SECONDS  length of each iperf3 run (default 2)
 #   Environment: QV=path of the binary (default ./qubes-vpn),
-#   QUBES_VERSION=4.2|4.3 (default 4.3), BENCH_TOPO=testbed|imitation.
+#   QUBES_VERSION=4.2|4.3 (default 4.3), BENCH_TOPO=testbed|imitation,
+#   QV_OTHER=path of another build: a third state (C) in every round, the
+#   kill switch armed and connected by that binary, so that two rulesets
+#   are compared under the same noise.
 #
 # Topology (BENCH_TOPO=testbed, the default): the VPN qube is booted by
 # Qubes' own code, ../shared/qubes-testbed (base ruleset with antispoof,
@@ -93,15 +96,25 @@ BG_PIDS+=($!)
 grep -v '^script_type=' "$TOP/tests/fixtures/openvpn-2.6-up.env" >"$TMP/up.env"
 mapfile -t UPENV <"$TMP/up.env"
 state_a() { nsx "$VPN" "$QV" forwarding off >>"$TMP/hooks.log" 2>&1; }
-state_b() {
-	nsx "$VPN" "$QV" forwarding on >>"$TMP/hooks.log" 2>&1 &&
+# connect BINARY: armed (`forwarding on`, which replaces the table with
+# BINARY's), then connected by BINARY's up hook as OpenVPN would run it.
+connect() {
+	nsx "$VPN" "$1" forwarding on >>"$TMP/hooks.log" 2>&1 &&
 		nsx "$VPN" env -i "${UPENV[@]}" QUBES_VPN_RUNDIR="$QUBES_VPN_RUNDIR" \
 			QUBES_VPN_QUBESDB_SOCK="$TMP/no-qubesdb.sock" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			"$QV" up tun0 1500 0 10.8.0.2 255.255.255.0 init >>"$TMP/hooks.log" 2>&1 &&
-		nsx "$VPN" "$QV" forwarding status | grep -q "^state: connected"
+			"$1" up tun0 1500 0 10.8.0.2 255.255.255.0 init >>"$TMP/hooks.log" 2>&1 &&
+		nsx "$VPN" "$1" forwarding status | grep -q "^state: connected"
 }
+state_b() { connect "$QV"; }
+state_c() { connect "$QV_OTHER"; }
+STATES="A B"
+QV_OTHER=${QV_OTHER:-}
+if [ -n "$QV_OTHER" ]; then
+	[ -x "$QV_OTHER" ] || { echo "throughput: no binary at QV_OTHER=$QV_OTHER" >&2; exit 1; }
+	STATES="A B C"
+	state_c || { tail -5 "$TMP/hooks.log"; echo "throughput: $QV_OTHER did not connect" >&2; exit 1; }
+fi
 state_b || { tail -5 "$TMP/hooks.log"; echo "throughput: the up hook did not connect" >&2; exit 1; }
-nsx "$VPN" nft list ruleset >"$TMP/ruleset-b.nft"
 state_a || exit 1
 wait_until 5 quiet nsx "$APP" ping -c1 -W1 "$FAR_HOST" ||
 	{ echo "throughput: the far host is unreachable without the kill switch" >&2; exit 1; }
@@ -118,14 +131,15 @@ print((s["packets"] - s["lost_packets"]) / s["seconds"])' 2>/dev/null)
 	echo "$1 $2 ${tcp:-x} ${udp:-x}" >>"$TMP/results"
 }
 
-# One unrecorded warm-up of each, then the rounds.
-state_b && measure B 0 && state_a && measure A 0
+# One unrecorded warm-up of each, then the rounds, in turn forwards and
+# backwards (A B C, C B A, ...).
+for s in $STATES; do "state_${s,}" && measure "$s" 0; done
 : >"$TMP/results"
 for ((r = 1; r <= ROUNDS; r++)); do
-	if ((r % 2)); then order="A B"; else order="B A"; fi
+	order=$STATES
+	((r % 2)) || order=$(echo "$STATES" | rev)
 	for s in $order; do
-		if [ "$s" = A ]; then state_a; else state_b; fi ||
-			{ echo "throughput: could not enter state $s" >&2; exit 1; }
+		"state_${s,}" || { echo "throughput: could not enter state $s" >&2; exit 1; }
 		measure "$s" "$r"
 	done
 	printf '.' >&2
@@ -134,8 +148,8 @@ echo >&2
 state_a
 
 # ---- report ----
-echo "throughput: $ROUNDS rounds of ${SECS} s per run, A/B alternating; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "  topology: $WHAT; tunnel = veth tun0; binary $QV"
+echo "throughput: $ROUNDS rounds of ${SECS} s per run, states $STATES in turn; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  topology: $WHAT; tunnel = veth tun0; B: $QV${QV_OTHER:+; C: $QV_OTHER}"
 python3 - "$TMP/results" <<'EOF'
 import sys, statistics as st
 rows = [l.split() for l in open(sys.argv[1])]
@@ -147,19 +161,26 @@ def q(v, p):
 def col(state, i):
     return [float(r[i]) for r in rows if r[0] == state]
 for i, name, unit, scale in ((2, 'TCP throughput', 'Gbit/s', 1e9), (3, 'UDP 64-byte rate', 'kpkt/s', 1e3)):
-    a, b = col('A', i), col('B', i)
-    if not a or not b:
+    a = col('A', i)
+    states = [s for s in 'BC' if col(s, i)]
+    if not a or not states:
         print('  %s: no results' % name); continue
-    ma, mb = st.median(a), st.median(b)
-    print('  %s (received), n=%d/%d:' % (name, len(a), len(b)))
-    for s, v, m in (('A Qubes alone ', a, ma), ('B + kill switch', b, mb)):
+    ma = st.median(a)
+    print('  %s (received), rounds with a result: %s:' %
+          (name, ', '.join('%s %d' % (s, len(col(s, i))) for s in 'A' + ''.join(states))))
+    label = {'A': 'A Qubes alone ', 'B': 'B + kill switch', 'C': 'C + QV_OTHER\'s'}
+    for s in 'A' + ''.join(states):
+        v = col(s, i)
         print('    %s median %8.3f %s  IQR %.3f-%.3f  min-max %.3f-%.3f' %
-              (s, m / scale, unit, q(v, .25) / scale, q(v, .75) / scale, min(v) / scale, max(v) / scale))
-    # Paired: each round's B against the same round's A.
+              (label[s], st.median(v) / scale, unit, q(v, .25) / scale, q(v, .75) / scale,
+               min(v) / scale, max(v) / scale))
+    # Paired: each round's B (C) against the same round's A.
     pa = {r[1]: float(r[i]) for r in rows if r[0] == 'A'}
-    pc = [100 * (1 - float(r[i]) / pa[r[1]]) for r in rows if r[0] == 'B' and r[1] in pa]
-    print('    cost: %.1f %% (medians); per-round cost median %.1f %%, IQR %.1f..%.1f %%, min-max %.1f..%.1f %%' %
-          (100 * (1 - mb / ma), st.median(pc), q(pc, .25), q(pc, .75), min(pc), max(pc)))
+    for s in states:
+        pc = [100 * (1 - float(r[i]) / pa[r[1]]) for r in rows if r[0] == s and r[1] in pa]
+        print('    cost of %s: %.1f %% (medians); per-round cost median %.1f %%, IQR %.1f..%.1f %%, min-max %.1f..%.1f %%' %
+              (s, 100 * (1 - st.median(col(s, i)) / ma), st.median(pc), q(pc, .25), q(pc, .75),
+               min(pc), max(pc)))
 if bad:
     print('  %d runs without a result (iperf3 failed or timed out) left out' % len(bad))
 EOF

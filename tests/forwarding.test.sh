@@ -81,8 +81,16 @@ check_contains "input and forward chains before Qubes' filter priority" "$nft_te
 	"type filter hook forward priority filter - 10; policy accept;"
 check_contains "forward drops downstream traffic not bound for the tunnel group" "$nft_text" \
 	'iifname "vif*" oifgroup != 78 counter packets 0 bytes 0 drop comment "drop-downstream"'
-check_contains "TCP MSS clamped to the route MTU toward the tunnel" "$nft_text" \
-	'oifgroup 78 tcp flags syn tcp option maxseg size set rt mtu comment "clamp-mss"'
+# What leaves by the tunnel takes the forward chain's first rule, one
+# 32-bit compare, to a chain that only clamps the MSS.
+check_eq "forward: the tunnel group goes first to to-tunnel, the rest is matched by name" \
+	"$(nsx "$NS" nft list chain inet qubes-vpn forward | grep -o 'comment "[a-z-]*"' | tr '\n' ' ')" \
+	'comment "to-tunnel" comment "drop-downstream" '
+check_contains "forward sends the tunnel group to to-tunnel" "$nft_text" \
+	'oifgroup 78 goto to-tunnel comment "to-tunnel"'
+check_contains "TCP MSS clamped to the route MTU toward the tunnel" \
+	"$(nsx "$NS" nft list chain inet qubes-vpn to-tunnel)" \
+	'tcp flags syn tcp option maxseg size set rt mtu comment "clamp-mss"'
 check_contains "masquerade toward the tunnel, before Qubes' own" "$nft_text" \
 	"type nat hook postrouting priority srcnat - 10; policy accept;"
 check_contains "masquerade rule" "$nft_text" 'oifgroup 78 masquerade comment "masquerade-tunnel"'

@@ -98,6 +98,28 @@ check "DNS redirected to a local resolver is dropped on input ($dns)" [ "${dns:-
 nsx "$VPN" nft flush chain ip qubes dnat-dns
 nsx "$VPN" nft add rule ip qubes dnat-dns ip daddr 10.139.1.1 udp dport 53 dnat to 10.138.5.1
 
+# A vif that Qubes has not yet put in group 2 (the device exists, and can
+# be up, before vif-route-qubes sets its group): both walls recognise
+# downstream traffic by name, so each still holds alone.
+nsx "$VPN" "$QV" forwarding on
+nsx "$VPN" ip link set vif5.0 group 0
+before=$(leak_count); probe_all; after=$(leak_count)
+check_eq "a vif not yet in group 2: no downstream packet reaches the far side" \
+	$((after - before)) 0
+nsx "$VPN" ip rule del fwmark 0x78 lookup 78 priority 78
+nsx "$VPN" ip -6 rule del fwmark 0x78 lookup 78 priority 78
+before=$(leak_count); probe_all; after=$(leak_count)
+check_eq "a vif not yet in group 2, policy rules removed: the firewall still drops all" \
+	$((after - before)) 0
+nsx "$VPN" "$QV" forwarding on
+handle=$(nsx "$VPN" nft -a list chain inet qubes-vpn forward |
+	sed -n 's/.*comment "drop-downstream".*# handle \([0-9]*\)/\1/p')
+nsx "$VPN" nft delete rule inet qubes-vpn forward handle "$handle"
+before=$(leak_count); probe_all; after=$(leak_count)
+check_eq "a vif not yet in group 2, forward drop removed: the blackhole routes still drop all" \
+	$((after - before)) 0
+nsx "$VPN" ip link set vif5.0 group 2
+
 # 4. off really removes protection (so the test above measured something).
 nsx "$VPN" "$QV" forwarding off
 before=$(leak_count); probe_all; after=$(leak_count)

@@ -108,6 +108,30 @@ static void build_mss_clamp(struct nl_buf *b)
 	nft_expr_exthdr_tcpopt_write(b, 2 /* maxseg */, 2, 2, NFT_REG_1);
 }
 
+/* The kill switch's forward chain and its to-tunnel chain, rule by rule
+ * as lib/gateway.c builds them. */
+static void build_forward_to_tunnel(struct nl_buf *b)
+{
+	nft_match_meta_u32(b, NFT_META_OIFGROUP, NFT_CMP_EQ, 78);
+	nft_expr_verdict(b, NFT_GOTO, "to-tunnel");
+}
+
+static void build_drop_downstream(struct nl_buf *b)
+{
+	nft_match_ifname_prefix(b, NFT_META_IIFNAME, "vif");
+	nft_match_meta_u32(b, NFT_META_OIFGROUP, NFT_CMP_NEQ, 78);
+	nft_expr_counter(b);
+	nft_expr_verdict(b, NF_DROP, NULL);
+}
+
+static void build_clamp_mss_tunnel(struct nl_buf *b)
+{
+	nft_match_tcp_syn(b);
+	nft_expr_rt_load(b, NFT_RT_TCPMSS, NFT_REG_1);
+	nft_expr_byteorder_hton(b, NFT_REG_1, NFT_REG_1, 2, 2);
+	nft_expr_exthdr_tcpopt_write(b, 2 /* maxseg */, 2, 2, NFT_REG_1);
+}
+
 static void build_dnat4(struct nl_buf *b)
 {
 	struct in_addr vdns, dns;
@@ -1020,6 +1044,9 @@ int main(int argc, char **argv)
 		GOLDEN(dnat4);
 		GOLDEN(dnat6);
 		GOLDEN(masq);
+		GOLDEN(forward_to_tunnel);
+		GOLDEN(drop_downstream);
+		GOLDEN(clamp_mss_tunnel);
 		test_route_golden();
 		test_route6_unicast_golden();
 		test_rule_msg_golden();
