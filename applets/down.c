@@ -26,16 +26,10 @@ int down_main(int argc, char **argv)
 	const char *dev = getenv("dev");
 	const char *ctx = getenv("script_context");
 	int restart = (ctx && !strcmp(ctx, "restart")) || (argc > 6 && !strcmp(argv[6], "restart"));
+	int rc = gw_hook_begin(argc, argv, usage);
 
-	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (argc > 7)
-		usage_error("too many arguments (OpenVPN passes at most 6)");
-	if (require_net_admin() < 0)
-		return 1;
-	gateway_lock();
+	if (rc >= 0)
+		return rc;
 	if (dev && !valid_ifname(dev)) {
 		log_warn("dev is not a valid interface name: blocking without it");
 		dev = NULL;

@@ -101,16 +101,10 @@ int up_main(int argc, char **argv)
 	struct ovpn_env env;
 	struct gw_tunnel t;
 	char dns[256], server[80], body[400];
+	int rc = gw_hook_begin(argc, argv, usage);
 
-	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (argc > 7)
-		usage_error("too many arguments (OpenVPN passes at most 6)");
-	if (require_net_admin() < 0)
-		return 1;
-	gateway_lock();
+	if (rc >= 0)
+		return rc;
 	if (ovpn_env_parse(environ, &env) < 0)
 		return refuse();
 	/* OpenVPN's positional arguments must agree with its environment. */

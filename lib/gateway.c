@@ -472,18 +472,17 @@ static int read_killswitch(struct gw_status *st)
 {
 	struct nl_result res;
 	struct nl_sock *s;
-	int err;
+	int err = gw_sock(NETLINK_NETFILTER, &s);
 
-	err = gw_sock(NETLINK_NETFILTER, &s);
 	if (err < 0)
-		return err;
+		return err;           /* logged */
 	err = nft_rule_dump(s, NFPROTO_INET, GW_NFT_TABLE, status_nft_rule, st, &res);
-	if (err < 0 && err != -ENOENT) {
-		log_nl_error("reading " KS_WHAT, &res);
-		return err;
-	}
 	st->present[GW_KS_TABLE] = err == 0;
-	return 0;
+	if (err == -ENOENT)
+		return 0;             /* no table: every piece of it missing */
+	if (err < 0)
+		log_nl_error("reading " KS_WHAT, &res);
+	return err;
 }
 
 int gw_read_status(struct gw_status *st)
@@ -537,4 +536,18 @@ int gw_status_complete(const struct gw_status *st)
 		if (!st->present[p])
 			return 0;
 	return 1;
+}
+
+int gw_hook_begin(int argc, char **argv, const char *usage)
+{
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc > 7)
+		usage_error("too many arguments (OpenVPN passes at most 6)");
+	if (require_net_admin() < 0)
+		return 1;
+	gateway_lock();
+	return -1;
 }
