@@ -82,7 +82,8 @@ static int status(int check)
 	       (unsigned long long)st.packets[GW_KS_MARK],
 	       (unsigned long long)st.packets[GW_KS_DROP],
 	       (unsigned long long)st.bytes[GW_KS_DROP],
-	       (unsigned long long)(st.packets[GW_KS_DNS_UDP] + st.packets[GW_KS_DNS_TCP]));
+	       (unsigned long long)st.packets[GW_KS_DNS_UDP] +
+	       (unsigned long long)st.packets[GW_KS_DNS_TCP]);
 	return complete ? 0 : 1;
 }
 

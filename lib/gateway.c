@@ -1,8 +1,7 @@
-/* gateway.c - builds and reads the gateway's kernel state.
- *
- * Routing: policy rules "fwmark 0x78 lookup 78" (IPv4, IPv6, priority 78);
- * table 78 holds a blackhole default (metric 999999) and, while connected,
- * a default route into the tunnel (metric 100) that wins over it.
+/* gateway.c - the gateway's states (on/blocked, connected, off), the kill
+ * switch, and the status read back from the kernel. The other pieces of
+ * the state live beside it: routing table 78 in route.c, the DNS table in
+ * dns.c, the conntrack flush in conntrack.c.
  *
  * The kill switch, table inet qubes-vpn, is the same in every state, so
  * connecting and disconnecting never rewrite it:
@@ -12,20 +11,12 @@
  *                            oifgroup 78 tcp flags syn: mss set rt mtu
  *   postrouting nat      90  oifgroup 78 masquerade
  * The tunnel device is recognised by interface group 78, which the up hook
- * sets: with no tunnel, nothing from downstream is forwarded at all.
- *
- * DNS, table inet qubes-vpn-dns, exists while connected: a nat prerouting
- * chain at dstnat - 10 (before Qubes' dnat-dns, so Qubes rebuilding its
- * chain cannot redirect) that DNATs the virtual DNS addresses to the VPN's
- * servers, or drops what is addressed to them when the VPN gave no server
- * of that family. Disconnecting makes it dormant; DNS then reaches no DNAT of ours
- * and the kill switch drops it. Its user data describes it, so a reconnect
- * with the same servers only wakes it up.
+ * sets: with no tunnel, nothing from downstream is forwarded at all. Its
+ * pieces, and those of routing, are listed once, in gw_pieces[].
  *
  * Connection tracking: after `on`, the conntrack entries of connections
  * forwarded before are deleted; when the up hook installs new DNS servers,
- * those of forwarded DNS connections to the virtual addresses (see
- * gw_flush_conntrack).
+ * those of forwarded DNS connections to the virtual addresses.
  *
  * Why tables are toggled rather than rewritten: every deletion of an
  * nf_tables object costs an RCU grace period (10-20 ms) when the socket is
