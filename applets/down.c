@@ -1,5 +1,11 @@
 /* down.c - OpenVPN's --down hook: back to the blocked state, whatever is
- * already gone (the tunnel device, routes, the DNS redirect). */
+ * already gone (the tunnel device, routes, the DNS redirect).
+ *
+ * Usage: qubes-vpn-down [DEV ...]   (as OpenVPN runs it; dev= in the
+ * environment names the tunnel). Runs as the unit's user with
+ * CAP_NET_ADMIN only. Contract: on exit the gateway is blocked (gw_blackhole
+ * repairs any missing piece); the state file says so; an event is recorded.
+ * Exit status: 0 blocked, 1 failed (the message names what), 2 usage. */
 #include "applets.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"

@@ -1,6 +1,12 @@
 /* up.c - OpenVPN's --up hook: from OpenVPN's environment alone, switch the
  * gateway from "everything blocked" to "everything through the tunnel".
- * Any failure leaves it blocked and makes OpenVPN give up the connection. */
+ * Any failure leaves it blocked and makes OpenVPN give up the connection.
+ *
+ * Usage: qubes-vpn-up [DEV MTU ... init|restart]   (as OpenVPN runs it; the
+ * environment is what counts, validated by lib/ovpnenv.c). Runs as the
+ * unit's user with CAP_NET_ADMIN only. Contract: exit 0 only when
+ * downstream traffic leaves through DEV and nowhere else, its DNS only to
+ * accepted VPN servers; otherwise exit 1 with the gateway blocked. */
 #include "applets.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
