@@ -1,8 +1,7 @@
-/* gateway.c - builds and reads the gateway's kernel state.
- *
- * Routing: policy rules "fwmark 0x78 lookup 78" (IPv4, IPv6, priority 78);
- * table 78 holds a blackhole default (metric 999999) and, while connected,
- * a default route into the tunnel (metric 100) that wins over it.
+/* gateway.c - the gateway's states (on/blocked, connected, off), the kill
+ * switch, and the status read back from the kernel. The other pieces of
+ * the state live beside it: routing table 78 in route.c, the DNS table in
+ * dns.c, the conntrack flush in conntrack.c.
  *
  * The kill switch, table inet qubes-vpn, is the same in every state, so
  * connecting and disconnecting never rewrite it:
@@ -13,7 +12,8 @@
  *   to-tunnel   (regular)    tcp flags syn: mss set rt mtu
  *   postrouting nat      90  oifgroup 78 masquerade
  * The tunnel device is recognised by interface group 78, which the up hook
- * sets: with no tunnel, nothing from downstream is forwarded at all.
+ * sets: with no tunnel, nothing from downstream is forwarded at all. Its
+ * pieces, and those of routing, are listed once, in gw_pieces[].
  *
  * Per-packet cost (bench/throughput.sh): every forwarded packet runs the
  * forward chain, so its first rule is the one most traffic takes: one
@@ -25,18 +25,9 @@
  * by iifgroup 2: a vif exists, and can be up, before Qubes puts it in
  * group 2.
  *
- * DNS, table inet qubes-vpn-dns, exists while connected: a nat prerouting
- * chain at dstnat - 10 (before Qubes' dnat-dns, so Qubes rebuilding its
- * chain cannot redirect) that DNATs the virtual DNS addresses to the VPN's
- * servers, or drops what is addressed to them when the VPN gave no server
- * of that family. Disconnecting makes it dormant; DNS then reaches no DNAT of ours
- * and the kill switch drops it. Its user data describes it, so a reconnect
- * with the same servers only wakes it up.
- *
  * Connection tracking: after `on`, the conntrack entries of connections
  * forwarded before are deleted; when the up hook installs new DNS servers,
- * those of forwarded DNS connections to the virtual addresses (see
- * gw_flush_conntrack).
+ * those of forwarded DNS connections to the virtual addresses.
  *
  * Why tables are toggled rather than rewritten: every deletion of an
  * nf_tables object costs an RCU grace period (10-20 ms) when the socket is
@@ -492,18 +483,17 @@ static int read_killswitch(struct gw_status *st)
 {
 	struct nl_result res;
 	struct nl_sock *s;
-	int err;
+	int err = gw_sock(NETLINK_NETFILTER, &s);
 
-	err = gw_sock(NETLINK_NETFILTER, &s);
 	if (err < 0)
-		return err;
+		return err;           /* logged */
 	err = nft_rule_dump(s, NFPROTO_INET, GW_NFT_TABLE, status_nft_rule, st, &res);
-	if (err < 0 && err != -ENOENT) {
-		log_nl_error("reading " KS_WHAT, &res);
-		return err;
-	}
 	st->present[GW_KS_TABLE] = err == 0;
-	return 0;
+	if (err == -ENOENT)
+		return 0;             /* no table: every piece of it missing */
+	if (err < 0)
+		log_nl_error("reading " KS_WHAT, &res);
+	return err;
 }
 
 int gw_read_status(struct gw_status *st)
@@ -557,4 +547,18 @@ int gw_status_complete(const struct gw_status *st)
 		if (!st->present[p])
 			return 0;
 	return 1;
+}
+
+int gw_hook_begin(int argc, char **argv, const char *usage)
+{
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc > 7)
+		usage_error("too many arguments (OpenVPN passes at most 6)");
+	if (require_net_admin() < 0)
+		return 1;
+	gateway_lock();
+	return -1;
 }

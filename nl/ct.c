@@ -16,15 +16,7 @@
 static void ct_msg_start(struct nl_buf *b, uint16_t msg, uint16_t flags, uint8_t family,
 			 const char *what)
 {
-	struct nfgenmsg *nfg;
-
-	nl_msg_start(b, CT_TYPE(msg), flags, what);
-	nfg = nl_msg_extra(b, sizeof(*nfg));
-	if (!nfg)
-		return;
-	nfg->nfgen_family = family;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
+	nl_nfgen_start(b, CT_TYPE(msg), flags, family, 0, what);
 }
 
 /* A tuple's source (and, if dst is not NULL, destination) address. */

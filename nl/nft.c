@@ -21,28 +21,12 @@
 static void nft_msg_start(struct nl_buf *b, uint16_t type, uint16_t flags,
 			  uint8_t family, const char *what)
 {
-	struct nfgenmsg *nfg;
-
-	nl_msg_start(b, (NFNL_SUBSYS_NFTABLES << 8) | type, flags, what);
-	nfg = nl_msg_extra(b, sizeof(*nfg));
-	if (!nfg)
-		return;
-	nfg->nfgen_family = family;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
+	nl_nfgen_start(b, (NFNL_SUBSYS_NFTABLES << 8) | type, flags, family, 0, what);
 }
 
 static void batch_msg(struct nl_buf *b, uint16_t type, const char *what)
 {
-	struct nfgenmsg *nfg;
-
-	nl_msg_start(b, type, 0, what);
-	nfg = nl_msg_extra(b, sizeof(*nfg));
-	if (nfg) {
-		nfg->nfgen_family = AF_UNSPEC;
-		nfg->version = NFNETLINK_V0;
-		nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
-	}
+	nl_nfgen_start(b, type, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, what);
 	nl_msg_end(b);
 }
 

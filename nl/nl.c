@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -108,6 +109,20 @@ void nl_put_be32(struct nl_buf *b, uint16_t type, uint32_t v)
 void nl_put_strz(struct nl_buf *b, uint16_t type, const char *s)
 {
 	nl_put(b, type, strlen(s) + 1, s);
+}
+
+void nl_nfgen_start(struct nl_buf *b, uint16_t type, uint16_t flags, uint8_t family,
+		    uint16_t res_id, const char *what)
+{
+	struct nfgenmsg *nfg;
+
+	nl_msg_start(b, type, flags, what);
+	nfg = nl_msg_extra(b, sizeof(*nfg));
+	if (!nfg)
+		return;
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(res_id);
 }
 
 struct nlattr *nl_nest_start(struct nl_buf *b, uint16_t type)

@@ -55,6 +55,10 @@ void nl_put_u8(struct nl_buf *b, uint16_t type, uint8_t v);
 void nl_put_u32(struct nl_buf *b, uint16_t type, uint32_t v);
 void nl_put_be32(struct nl_buf *b, uint16_t type, uint32_t v);
 void nl_put_strz(struct nl_buf *b, uint16_t type, const char *s);
+/* An nfnetlink message: the header, then struct nfgenmsg (family,
+ * version 0, res_id given in host order). */
+void nl_nfgen_start(struct nl_buf *b, uint16_t type, uint16_t flags, uint8_t family,
+		    uint16_t res_id, const char *what);
 struct nlattr *nl_nest_start(struct nl_buf *b, uint16_t type);
 void nl_nest_end(struct nl_buf *b, struct nlattr *nest);
 
