@@ -32,13 +32,11 @@
  * Why tables are toggled rather than rewritten: every deletion of an
  * nf_tables object costs an RCU grace period (10-20 ms) when the socket is
  * released, and the next transaction waits for it on the commit mutex. */
-#define _GNU_SOURCE   /* pipe2 */
 #include "gw.h"
 #include "log.h"
 #include "rundir.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,45 +97,6 @@ int require_net_admin(void)
 
 /* ---- sockets ---- */
 
-/* Releasing an nfnetlink socket waits until nf_tables has freed what the
- * socket's last transaction deleted: nft_rcv_nl_event() flushes the
- * destroy work, which waits for an RCU grace period (10-20 ms here). The
- * transaction is committed and acknowledged by then, so nothing depends on
- * that wait: a child process holds the last reference, drops it only once
- * we have exited (EOF on a pipe whose write end only we hold), and pays the
- * wait instead of the caller (OpenVPN waits for its hooks). If anything
- * fails we simply close and wait ourselves. */
-static void nl_close_nowait(struct nl_sock *s)
-{
-	static int parent_alive[2] = { -1, -1 };
-	char c;
-	pid_t pid;
-	int fd;
-
-	if (parent_alive[0] < 0 && pipe2(parent_alive, O_CLOEXEC) < 0) {
-		nl_close(s);
-		return;
-	}
-	pid = fork();
-	if (pid == 0) {
-		gateway_lock_drop();    /* the next hook must not wait for us */
-		close(parent_alive[1]);
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			/* Hold no pipe of our caller open while we wait. */
-			dup2(fd, STDIN_FILENO);
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		while (read(parent_alive[0], &c, 1) < 0 && errno == EINTR)
-			;
-		nl_close(s);
-		_exit(0);
-	}
-	nl_close(s);
-}
-
-
 static int open_sock(struct nl_sock *s, int bus)
 {
 	int err = nl_open(s, bus);
@@ -173,18 +132,15 @@ int gw_sock(int bus, struct nl_sock **out)
 	return 0;
 }
 
-int gw_nft_commit(struct nl_buf *b, int ok, int deletes, const char *context)
+int gw_nft_commit(struct nl_buf *b, int ok, const char *context)
 {
 	struct nl_result res;
-	struct nl_sock own, *s = &own;
-	int err;
+	struct nl_sock *s;
+	int err = gw_sock(NETLINK_NETFILTER, &s);
 
-	err = deletes ? open_sock(&own, NETLINK_NETFILTER) : gw_sock(NETLINK_NETFILTER, &s);
 	if (err < 0)
 		return err;
 	err = nl_transact(s, b, ok, &res);
-	if (deletes)
-		nl_close_nowait(&own);
 	if (err < 0)
 		log_nl_error(context, &res);
 	return err;
@@ -310,7 +266,7 @@ static int killswitch_replace(int drop_dns_table)
 	if (drop_dns_table)
 		nft_table_del(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, "removing " DNS_WHAT);
 	nft_batch_end(&b);
-	return gw_nft_commit(&b, 0, 1, "installing " KS_WHAT);
+	return gw_nft_commit(&b, 0, "installing " KS_WHAT);
 }
 
 static int read_killswitch(struct gw_status *st);
@@ -428,7 +384,7 @@ int gw_off(void)
 	if (ks_exists)
 		nft_table_del(&b, NFPROTO_INET, GW_NFT_TABLE, "removing " KS_WHAT);
 	nft_batch_end(&b);
-	return gw_nft_commit(&b, NL_OK_MISSING, 1, "removing the nft tables");
+	return gw_nft_commit(&b, NL_OK_MISSING, "removing the nft tables");
 }
 
 /* ---- status ---- */
