@@ -28,8 +28,8 @@ table inet qubes-vpn {
 	}
 	chain input {
 		type filter hook input priority filter - 10; policy accept;
-		iifname "vif*" udp dport 53 counter drop comment "drop-dns-udp"
-		iifname "vif*" tcp dport 53 counter drop comment "drop-dns-tcp"
+		udp dport 53 iifname "vif*" counter drop comment "drop-dns-udp"
+		tcp dport 53 iifname "vif*" counter drop comment "drop-dns-tcp"
 	}
 	chain forward {
 		type filter hook forward priority filter - 10; policy accept;

@@ -6,7 +6,7 @@
  * The kill switch, table inet qubes-vpn, is the same in every state, so
  * connecting and disconnecting never rewrite it:
  *   prerouting  filter -150  iifname "vif*" counter meta mark set 0x78
- *   input       filter  -10  iifname "vif*" udp|tcp dport 53 counter drop
+ *   input       filter  -10  udp|tcp dport 53 iifname "vif*" counter drop
  *   forward     filter  -10  oifgroup 78 goto to-tunnel
  *                            iifname "vif*" oifgroup != 78 counter drop
  *   to-tunnel   (regular)    tcp flags syn: mss set rt mtu
@@ -175,9 +175,11 @@ static void rule_drop_local_dns(struct nl_buf *b, uint8_t l4proto, const char *c
 	struct nlattr *r = nft_rule_start(b, NFPROTO_INET, GW_NFT_TABLE, "input",
 					  comment, what);
 
-	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
+	/* Port first: most local traffic (the VPN's own packets) fails the
+	 * protocol or port compare and never has its interface name copied. */
 	nft_match_l4proto(b, l4proto);
 	nft_match_th_dport(b, 53);
+	nft_match_ifname_prefix(b, NFT_META_IIFNAME, GW_DOWNSTREAM);
 	nft_expr_counter(b);
 	nft_expr_verdict(b, NF_DROP, NULL);
 	nft_rule_end(b, r);

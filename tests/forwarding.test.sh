@@ -74,9 +74,9 @@ check_contains "prerouting chain at mangle priority" "$nft_text" \
 check_contains "downstream traffic is marked 0x78" "$nft_text" \
 	'iifname "vif*" counter packets 0 bytes 0 meta mark set 0x00000078 comment "mark-downstream"'
 check_contains "downstream UDP DNS to this qube dropped" "$nft_text" \
-	'iifname "vif*" udp dport 53 counter packets 0 bytes 0 drop comment "drop-dns-udp"'
+	'udp dport 53 iifname "vif*" counter packets 0 bytes 0 drop comment "drop-dns-udp"'
 check_contains "downstream TCP DNS to this qube dropped" "$nft_text" \
-	'iifname "vif*" tcp dport 53 counter packets 0 bytes 0 drop comment "drop-dns-tcp"'
+	'tcp dport 53 iifname "vif*" counter packets 0 bytes 0 drop comment "drop-dns-tcp"'
 check_contains "input and forward chains before Qubes' filter priority" "$nft_text" \
 	"type filter hook forward priority filter - 10; policy accept;"
 check_contains "forward drops downstream traffic not bound for the tunnel group" "$nft_text" \

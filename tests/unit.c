@@ -85,9 +85,9 @@ static void build_mark(struct nl_buf *b)
 
 static void build_dns_udp_drop(struct nl_buf *b)
 {
-	nft_match_ifname_prefix(b, NFT_META_IIFNAME, "vif");
 	nft_match_l4proto(b, IPPROTO_UDP);
 	nft_match_th_dport(b, 53);
+	nft_match_ifname_prefix(b, NFT_META_IIFNAME, "vif");
 	nft_expr_counter(b);
 	nft_expr_verdict(b, NF_DROP, NULL);
 }
