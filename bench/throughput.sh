@@ -19,6 +19,14 @@
 #                      under the same noise
 #     BENCH_NULL=1     state N, a second topology with Qubes' ruleset alone:
 #                      its "cost" shows what two identical set-ups differ by
+#     BENCH_PROFILE=1  every UDP run of the iperf3 client is sampled with
+#                      perf (perf record -p): what share of the CPU time
+#                      spent in its context (its own work, and the
+#                      forwarding through the VPN qube that the kernel does
+#                      there when it sends) goes to nf_tables and to
+#                      routing, per state, and in ns per packet. A ratio
+#                      within one process: other load on the machine moves
+#                      it far less than it moves the rates
 #     QUBES_VERSION=4.2|4.3 (default 4.3), BENCH_TOPO=testbed|imitation
 #     BENCH_RP_FILTER=0|1|2  the VPN qube's reverse-path filter on every
 #                      interface, as a template's sysctl defaults may set it
@@ -70,7 +78,7 @@ case $TOPO in
 testbed|imitation) ;;
 *) echo "throughput: BENCH_TOPO is testbed or imitation" >&2; exit 2 ;;
 esac
-for c in iperf3 python3; do
+for c in iperf3 python3 ${BENCH_PROFILE:+perf}; do
 	command -v $c >/dev/null || { echo "throughput: needs $c (apt-get install $c)" >&2; exit 1; }
 done
 [ -x "$QV" ] || { echo "throughput: no binary at $QV (make, or QV=path)" >&2; exit 1; }
@@ -160,32 +168,62 @@ for s in $STATES; do
 		{ echo "throughput: the far host is unreachable in state $s" >&2; exit 1; }
 done
 
-# measure STATE ROUND: one TCP and one 64-byte UDP run from APP_STATE;
-# appends "STATE ROUND TCP_BITS_PER_S UDP_PACKETS_PER_S" to $TMP/results.
-measure() {
-	local app=APP_$1 tcp udp
-	tcp=$(nsx "${!app}" timeout $((SECS + 15)) iperf3 -c "$FAR_HOST" -t "$SECS" -J 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' 2>/dev/null)
-	udp=$(nsx "${!app}" timeout $((SECS + 15)) iperf3 -c "$FAR_HOST" -t "$SECS" -u -l 64 -b 0 -J 2>/dev/null |
-		python3 -c 'import json,sys; s = json.load(sys.stdin)["end"]["sum"]
-print((s["packets"] - s["lost_packets"]) / s["seconds"])' 2>/dev/null)
-	echo "$1 $2 ${tcp:-x} ${udp:-x}" >>"$TMP/results"
+# iperf STATE tcp|udp: one run from APP_STATE; prints bits/s received
+# (TCP) or 64-byte packets/s received (UDP), or x.
+iperf() {
+	local app=APP_$1 v
+	if [ "$2" = tcp ]; then
+		v=$(nsx "${!app}" timeout $((SECS + 15)) iperf3 -c "$FAR_HOST" -t "$SECS" -J 2>/dev/null |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' 2>/dev/null)
+	else
+		ip netns exec "${!app}" timeout $((SECS + 15)) iperf3 -c "$FAR_HOST" -t "$SECS" -u -l 64 -b 0 \
+			-J >"$TMP/udp.json" 2>/dev/null &
+		local pid=$! client="" i
+		if [ "${BENCH_PROFILE:-}" = 1 ]; then
+			# iperf3 is timeout's child.
+			for ((i = 0; i < 100 && ${#client} == 0; i++)); do
+				client=$(pgrep -P "$pid" -x iperf3) || sleep 0.01
+			done
+			[ -n "$client" ] && perf record -q -F 10000 -p "$client" -o "$TMP/perf.data" >/dev/null 2>&1
+			# "STATE SAMPLES SYMBOL" per symbol; summed over the runs later.
+			perf report -q -i "$TMP/perf.data" --no-children --sort sym -F sample,sym \
+				2>/dev/null | awk -v s="$1" 'NF >= 3 { print s, $1, $NF }' >>"$TMP/profile"
+		fi
+		wait "$pid"
+		v=$(python3 -c 'import json,sys; e = json.load(open(sys.argv[1]))["end"]; s = e["sum"]
+print((s["packets"] - s["lost_packets"]) / s["seconds"])
+# CPU time of the client per packet sent, ns: for the profile
+print(e["cpu_utilization_percent"]["host_total"] / 100 * s["seconds"] / s["packets"] * 1e9,
+      file=open(sys.argv[2], "a"))' "$TMP/udp.json" "$TMP/nspp.$1" 2>/dev/null)
+	fi
+	echo "${v:-x}"
 }
 
-# One unrecorded warm-up of each, then the rounds, in turn forwards and
+# round R ORDER...: every state measured once; appends
+# "STATE ROUND TCP_BITS_PER_S UDP_PACKETS_PER_S" to $TMP/results.
+round() {
+	local r=$1 s
+	shift
+	for s in "$@"; do echo "$s $r $(iperf "$s" tcp) $(iperf "$s" udp)"; done >>"$TMP/results"
+}
+
+# One unrecorded warm-up round, then the rounds, in turn forwards and
 # backwards (A B C, C B A, ...).
-for s in $STATES; do measure "$s" 0; done
+# shellcheck disable=SC2086
+round 0 $STATES
 : >"$TMP/results"
 for ((r = 1; r <= ROUNDS; r++)); do
 	order=$STATES
 	((r % 2)) || order=$(echo "$STATES" | rev)
-	for s in $order; do measure "$s" "$r"; done
+	# shellcheck disable=SC2086
+	round "$r" $order
 	printf '.' >&2
 done
 echo >&2
 
 # ---- report ----
-echo "throughput: $ROUNDS rounds of ${SECS} s per run, states $STATES in turn; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "throughput: $ROUNDS rounds of ${SECS} s per run, states $STATES in turn;" \
+	"$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  topology: $WHAT, one per state; tunnel = veth tun0"
 echo "  B: $QV${QV_OTHER:+; C: $QV_OTHER}"
 echo "  VPN qube's rp_filter: all $(nsx "$VPN_A" sysctl -n net.ipv4.conf.all.rp_filter)," \
@@ -225,4 +263,32 @@ for i, name, unit, scale in ((2, 'TCP throughput', 'Gbit/s', 1e9), (3, 'UDP 64-b
                min(pc), max(pc)))
 if bad:
     print('  %d runs without a result (iperf3 failed or timed out) left out' % len(bad))
+EOF
+[ "${BENCH_PROFILE:-}" = 1 ] && [ -s "$TMP/profile" ] && python3 - "$TMP" $STATES <<'EOF'
+import os, re, sys, statistics as st
+tmp, states = sys.argv[1], sys.argv[2:]
+# Where a forwarded packet's time goes, by kernel symbol:
+routing = re.compile(r'^(fib_|__fib_|fib4_|l3mdev_|ip_route_input|ip_mkroute)')
+nftables = re.compile(r'^(nft_|__nft_|nf_hook_slow|sized_strscpy)')
+tot, cat = {}, {}
+for line in open(os.path.join(tmp, 'profile')):
+    s, n, sym = line.split()
+    n = int(n)
+    tot[s] = tot.get(s, 0) + n
+    k = 'routing' if routing.match(sym) else 'nftables' if nftables.match(sym) else None
+    if k:
+        cat[s, k] = cat.get((s, k), 0) + n
+print('  profile of the UDP client (perf; its context: sending, and the forwarding the kernel does there):')
+for s in states:
+    try:
+        ns = st.median(float(x) for x in open(os.path.join(tmp, 'nspp.' + s)))
+    except (OSError, ValueError):
+        continue
+    if not tot.get(s):
+        continue
+    r, n = cat.get((s, 'routing'), 0) / tot[s], cat.get((s, 'nftables'), 0) / tot[s]
+    print('    %s: %6d samples, CPU %5.0f ns/packet; routing %4.1f %% (%3.0f ns), nf_tables %4.1f %% (%3.0f ns)' %
+          (s, tot[s], ns, 100 * r, r * ns, 100 * n, n * ns))
+print("    routing: fib_*, l3mdev_*, ip_route_input*; nf_tables: nft_*, nf_hook_slow, and the string")
+print("    copy of iifname matches. A pays some of both too: Qubes' own chains, one route lookup")
 EOF
