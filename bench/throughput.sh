@@ -139,6 +139,7 @@ topology() {
 	fi
 	ip netns exec "$far" iperf3 -s -B "$FAR_HOST" >/dev/null 2>&1 &
 	BG_PIDS+=($!)
+	printf -v "SERVER_$s" '%s' "$!"
 	printf -v "APP_$s" '%s' "$app"
 	printf -v "VPN_$s" '%s' "$vpn"
 	printf -v "VIF_$s" '%s' "$vif"
@@ -169,32 +170,37 @@ for s in $STATES; do
 done
 
 # iperf STATE tcp|udp: one run from APP_STATE; prints bits/s received
-# (TCP) or 64-byte packets/s received (UDP), or x.
+# (TCP) or 64-byte packets/s received (UDP), or x. With BENCH_PROFILE=1,
+# appends "STATE PROTO SAMPLES SYMBOL" lines to $TMP/profile: the client
+# sampled (and for TCP the server too: the kernel forwards its ACKs in its
+# context), and for UDP the client's CPU time per packet to $TMP/nspp.STATE.
 iperf() {
-	local app=APP_$1 v
+	local app=APP_$1 srv=SERVER_$1 args=(-t "$SECS" -J) pid client="" i v
+	[ "$2" = udp ] && args+=(-u -l 64 -b 0)
+	ip netns exec "${!app}" timeout $((SECS + 15)) iperf3 -c "$FAR_HOST" "${args[@]}" \
+		>"$TMP/run.json" 2>/dev/null &
+	pid=$!
+	if [ "${BENCH_PROFILE:-}" = 1 ]; then
+		# iperf3 is timeout's child.
+		for ((i = 0; i < 100 && ${#client} == 0; i++)); do
+			client=$(pgrep -P "$pid" -x iperf3) || sleep 0.01
+		done
+		[ "$2" = tcp ] && client="$client,${!srv}"
+		# (perf ends early, with a non-zero status, if the client exits first)
+		rm -f "$TMP/perf.data"
+		perf record -q -F 10000 -p "$client" -o "$TMP/perf.data" -- sleep "$SECS" >/dev/null 2>&1
+		perf report -q -i "$TMP/perf.data" --no-children --sort sym -F sample,sym 2>/dev/null |
+			awk -v s="$1 $2" 'NF >= 3 { print s, $1, $NF }' >>"$TMP/profile"
+	fi
+	wait "$pid"
 	if [ "$2" = tcp ]; then
-		v=$(nsx "${!app}" timeout $((SECS + 15)) iperf3 -c "$FAR_HOST" -t "$SECS" -J 2>/dev/null |
-			python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' 2>/dev/null)
+		v=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"])' \
+			"$TMP/run.json" 2>/dev/null)
 	else
-		ip netns exec "${!app}" timeout $((SECS + 15)) iperf3 -c "$FAR_HOST" -t "$SECS" -u -l 64 -b 0 \
-			-J >"$TMP/udp.json" 2>/dev/null &
-		local pid=$! client="" i
-		if [ "${BENCH_PROFILE:-}" = 1 ]; then
-			# iperf3 is timeout's child.
-			for ((i = 0; i < 100 && ${#client} == 0; i++)); do
-				client=$(pgrep -P "$pid" -x iperf3) || sleep 0.01
-			done
-			[ -n "$client" ] && perf record -q -F 10000 -p "$client" -o "$TMP/perf.data" >/dev/null 2>&1
-			# "STATE SAMPLES SYMBOL" per symbol; summed over the runs later.
-			perf report -q -i "$TMP/perf.data" --no-children --sort sym -F sample,sym \
-				2>/dev/null | awk -v s="$1" 'NF >= 3 { print s, $1, $NF }' >>"$TMP/profile"
-		fi
-		wait "$pid"
 		v=$(python3 -c 'import json,sys; e = json.load(open(sys.argv[1]))["end"]; s = e["sum"]
 print((s["packets"] - s["lost_packets"]) / s["seconds"])
-# CPU time of the client per packet sent, ns: for the profile
 print(e["cpu_utilization_percent"]["host_total"] / 100 * s["seconds"] / s["packets"] * 1e9,
-      file=open(sys.argv[2], "a"))' "$TMP/udp.json" "$TMP/nspp.$1" 2>/dev/null)
+      file=open(sys.argv[2], "a"))' "$TMP/run.json" "$TMP/nspp.$1" 2>/dev/null)
 	fi
 	echo "${v:-x}"
 }
@@ -272,23 +278,29 @@ routing = re.compile(r'^(fib_|__fib_|fib4_|l3mdev_|ip_route_input|ip_mkroute)')
 nftables = re.compile(r'^(nft_|__nft_|nf_hook_slow|sized_strscpy)')
 tot, cat = {}, {}
 for line in open(os.path.join(tmp, 'profile')):
-    s, n, sym = line.split()
+    s, p, n, sym = line.split()
     n = int(n)
-    tot[s] = tot.get(s, 0) + n
+    tot[s, p] = tot.get((s, p), 0) + n
     k = 'routing' if routing.match(sym) else 'nftables' if nftables.match(sym) else None
     if k:
-        cat[s, k] = cat.get((s, k), 0) + n
-print('  profile of the UDP client (perf; its context: sending, and the forwarding the kernel does there):')
-for s in states:
-    try:
-        ns = st.median(float(x) for x in open(os.path.join(tmp, 'nspp.' + s)))
-    except (OSError, ValueError):
-        continue
-    if not tot.get(s):
-        continue
-    r, n = cat.get((s, 'routing'), 0) / tot[s], cat.get((s, 'nftables'), 0) / tot[s]
-    print('    %s: %6d samples, CPU %5.0f ns/packet; routing %4.1f %% (%3.0f ns), nf_tables %4.1f %% (%3.0f ns)' %
-          (s, tot[s], ns, 100 * r, r * ns, 100 * n, n * ns))
-print("    routing: fib_*, l3mdev_*, ip_route_input*; nf_tables: nft_*, nf_hook_slow, and the string")
-print("    copy of iifname matches. A pays some of both too: Qubes' own chains, one route lookup")
+        cat[s, p, k] = cat.get((s, p, k), 0) + n
+print('  profile (perf, CPU time in the context of the iperf3 client, where the kernel forwards what it')
+print('  sends; for TCP also of the server, where it forwards the ACKs): share in routing, nf_tables')
+for p in ('tcp', 'udp'):
+    for s in states:
+        if not tot.get((s, p)):
+            continue
+        r, n = cat.get((s, p, 'routing'), 0) / tot[s, p], cat.get((s, p, 'nftables'), 0) / tot[s, p]
+        line = '    %s %s: %6d samples; routing %4.1f %%, nf_tables %4.1f %%' % (
+            p.upper(), s, tot[s, p], 100 * r, 100 * n)
+        if p == 'udp':
+            try:
+                ns = st.median(float(x) for x in open(os.path.join(tmp, 'nspp.' + s)))
+                line += '; client CPU %5.0f ns/packet: routing %3.0f ns, nf_tables %4.0f ns' % (
+                    ns, r * ns, n * ns)
+            except (OSError, ValueError):
+                pass
+        print(line)
+print("    routing: fib_*, l3mdev_*, ip_route_input*; nf_tables: nft_*, nf_hook_slow, the string copy of")
+print("    iifname matches. A pays some of both: Qubes' own chains, one route lookup per packet")
 EOF
