@@ -85,10 +85,10 @@ static int open_sock(struct nl_sock *s, int bus)
 }
 
 /* One socket per bus for the whole run, opened on first use and closed
- * at exit. */
+ * at exit, by a destructor: atexit() would link musl's malloc (6 KB). */
 static struct nl_sock shared[2] = { { .fd = -1 }, { .fd = -1 } };
 
-static void close_shared(void)
+__attribute__((destructor)) static void close_shared(void)
 {
 	nl_close(&shared[0]);
 	nl_close(&shared[1]);
@@ -97,15 +97,12 @@ static void close_shared(void)
 static int shared_sock(int bus, struct nl_sock **out)
 {
 	struct nl_sock *s = &shared[bus == NETLINK_NETFILTER];
-	static int registered;
 	int err;
 
 	if (s->fd < 0) {
 		err = open_sock(s, bus);
 		if (err < 0)
 			return err;
-		if (!registered++)
-			atexit(close_shared);
 	}
 	*out = s;
 	return 0;
