@@ -93,7 +93,8 @@ static const char *const dropped[R_COUNT] = {
 		      "cryptoapicert",
 	[R_GONE] = "ncp-disable keysize tls-remote iproute no-iv",
 	[R_PROGRAMS] = "up down route-up route-pre-down ipchange tls-verify learn-address "
-		       "client-connect client-disconnect auth-user-pass-verify plugin "
+		       "client-connect client-disconnect client-crresponse auth-user-pass-verify "
+		       "tls-crypt-v2-verify dns-updown plugin pkcs11-providers engine providers "
 		       "script-security",
 	[R_ROUTES] = "redirect-gateway redirect-private route route-ipv6 route-noexec",
 	[R_PUSHED] = "route-nopull ifconfig-noexec",
@@ -177,15 +178,16 @@ static void say(struct conf_ctx *c, int change, unsigned line, const char *fmt, 
 	c->warnings++;
 }
 
-static void check_file(struct conf_ctx *c, unsigned line, const char *opt, const char *file)
+static void check_file(struct conf_ctx *c, unsigned line, const char *opt, const char *name)
 {
-	char path[512];
+	char path[512], file[128];
 	struct stat st;
 
-	if (!strcmp(file, "[inline]"))
+	if (!strcmp(name, "[inline]"))
 		return;
-	snprintf(path, sizeof(path), "%s%s%s", file[0] == '/' ? "" : c->dir,
-		 file[0] == '/' ? "" : "/", file);
+	snprintf(path, sizeof(path), "%s%s%s", name[0] == '/' ? "" : c->dir,
+		 name[0] == '/' ? "" : "/", name);
+	sanitize_text(name, file, sizeof(file));   /* to be shown */
 	if (stat(path, &st) < 0) {
 		say(c, 0, line, "file '%s' does not exist: OpenVPN will not start", file);
 		return;
@@ -340,7 +342,7 @@ static int normalise(struct conf_ctx *c, const char *text)
 			memcpy(p[1], name + 1, len - 2);
 			p[1][len - 2] = '\0';
 			if (!word_in(inline_ok, p[1])) {
-				log_err("line %u: OpenVPN takes no inline <%s>", n, p[1]);
+				log_err("line %u: OpenVPN takes no inline %s", n, shown);
 				return -1;
 			}
 			snprintf(block, sizeof(block), "</%s>", p[1]);
@@ -363,8 +365,8 @@ static int normalise(struct conf_ctx *c, const char *text)
 		if (!strcmp(name, "pull-filter") && na >= 2 && strcmp(arg[0], "accept") &&
 		    filter_hides(arg[1]))
 			r = R_PUSHED;
-		if (!strcmp(name, "setenv") && na >= 1 &&
-		    (!strcmp(arg[0], "PATH") || !strncmp(arg[0], "QUBES_VPN", 9)))
+		if (!strcmp(name, "setenv") && na >= 1 && (!strcmp(arg[0], "PATH") ||
+		    !strncmp(arg[0], "QUBES_VPN", 9) || !strncmp(arg[0], "LD_", 3)))
 			r = R_PROGRAMS;
 		if (r < R_COUNT) {
 			say(c, 1, n, "%s '%s': %s", c->check_only ? "remove" : "commented out",
@@ -404,7 +406,7 @@ static int normalise(struct conf_ctx *c, const char *text)
 		if (!strcmp(name, "remote") && na && !c->host[0] && !strchr(arg[0], ':'))
 			for (cur = arg[0]; *cur; cur++)
 				if (isalpha((unsigned char)*cur)) {   /* a name, not an address */
-					snprintf(c->host, sizeof(c->host), "%s", arg[0]);
+					sanitize_text(arg[0], c->host, sizeof(c->host));
 					break;
 				}
 		if (na && (word_in(secret_opts, name) || word_in(file_opts, name)))
@@ -627,14 +629,13 @@ static int ask(const char *prompt, int hidden, char *buf, size_t size)
 	struct termios old, quiet;
 	int rc, echo_off;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
 	echo_off = hidden && tcgetattr(STDIN_FILENO, &old) == 0;
-	if (echo_off) {
+	if (echo_off) {   /* before the prompt: what is typed after it is not echoed */
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	}
+	fputs(prompt, stderr);
 	rc = read_line_fd(STDIN_FILENO, buf, size);
 	if (echo_off) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);

@@ -19,12 +19,7 @@ chown 4242:4343 "$PKI/client.key"   # as the user would have it
 chmod 600 "$PKI/client.key"
 mkdir -p "$REC"
 chmod 777 "$REC"
-{ cat /etc/passwd; echo 'qubes-vpn:x:4242:4343:Qubes VPN:/nonexistent:/usr/sbin/nologin'; } >"$TMP/passwd"
-{ cat /etc/group; echo 'qubes-vpn:x:4343:'; } >"$TMP/group"
-with_accounts() {
-	unshare -m sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group &&
-		shift 2 && exec "$@"' sh "$TMP/passwd" "$TMP/group" "$@"
-}
+provider_accounts 4242 4343
 cat >"$TMP/editor" <<EOF
 #!/bin/sh
 # Fake editor: records, then applies $TMP/case (keep, or a file to copy in).
@@ -225,8 +220,7 @@ check_contains "no qubes-vpn user to run OpenVPN as: nothing saved, said" "$out"
 	"there is no user qubes-vpn to run OpenVPN as"
 
 # ---- failures ----
-{ cat /etc/passwd; echo 'qubes-vpn:x:4242:4343:Qubes VPN:/nonexistent:/usr/sbin/nologin'; } >"$TMP/passwd"
-{ cat /etc/group; echo 'qubes-vpn:x:4343:'; } >"$TMP/group"
+provider_accounts 4242 4343
 edit_case /nonexistent/file
 printf '#!/bin/sh\nexit 3\n' >"$TMP/failing-editor"
 chmod 755 "$TMP/failing-editor"

@@ -15,24 +15,17 @@ chmod 755 "$TMP"
 CFG=$TMP/cfg
 PKI=$TMP/pki
 MARK=$TMP/mark/hostile
-mkdir -p "$TMP/mark" "$TMP/in"
+mkdir -p "$TMP/mark"
 chmod 777 "$TMP/mark"
 provider_pki "$PKI"
-for name in $PROVIDER_CONFIGS; do
-	provider_config "$name" "$PKI" 1194 "$MARK" >"$TMP/in/$name.ovpn"
-done
-
-# The unit's user: qubes-vpn (uid 4242, group 4343) in bind-mounted copies
-# of /etc/passwd and /etc/group, for the configurator's run only.
-{ cat /etc/passwd; echo 'qubes-vpn:x:4242:4343:Qubes VPN:/nonexistent:/usr/sbin/nologin'; } >"$TMP/passwd"
-{ cat /etc/group; echo 'qubes-vpn:x:4343:'; } >"$TMP/group"
+provider_corpus "$PKI" "$TMP/in" "$MARK"
+# The unit's user: qubes-vpn, uid 4242, group 4343, for the configurator.
+provider_accounts 4242 4343
 # qv ARGS...: the configurator on $CFG as root, stdin from $TMP/stdin
 # (empty unless set), output in $TMP/out; returns its status.
 : >"$TMP/stdin"
 qv() {
-	unshare -m sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 &&
-		exec "$@"' sh "$TMP/passwd" "$TMP/group" \
-		env -i PATH="${QV_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" "$QV" configurator --dir "$CFG" "$@" \
+	with_accounts env -i PATH="${QV_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" "$QV" configurator --dir "$CFG" "$@" \
 		<"$TMP/stdin" >"$TMP/out" 2>&1
 }
 out() { cat "$TMP/out"; }
@@ -238,7 +231,13 @@ for prompt, answer in ((b"User name: ", b"frank\n"), (b"Password: ", b"Hidden-5e
     until(prompt)
     os.write(fd, answer)
 until(b"OpenVPN accepts it")
-os.waitpid(pid, 0)
+for _ in range(100):   # bounded: 10 s, then it is killed
+    if os.waitpid(pid, os.WNOHANG)[0]:
+        break
+    time.sleep(0.1)
+else:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
 sys.stdout.write(buf.decode(errors="replace"))
 PY
 t=$(cat "$TMP/tty.out")

@@ -40,3 +40,26 @@ provider_config() {
 	$0 == "@TLS_CRYPT@" { put(pki "/tls-crypt.key"); next }
 	{ gsub(/@PORT@/, port); gsub(/@MARK@/, mark); print }' "$PROVIDERS/$1.ovpn"
 }
+
+# provider_accounts UID GID: $TMP/passwd and $TMP/group, copies of the
+# system's with the unit's user qubes-vpn (UID, group GID) added, for
+# with_accounts.
+provider_accounts() {
+	{ cat /etc/passwd; echo "qubes-vpn:x:$1:$2:Qubes VPN:/nonexistent:/usr/sbin/nologin"; } >"$TMP/passwd"
+	{ cat /etc/group; echo "qubes-vpn:x:$2:"; } >"$TMP/group"
+}
+# with_accounts CMD...: CMD with $TMP/passwd and $TMP/group bind-mounted on
+# /etc/passwd and /etc/group, in a mount namespace of its own.
+with_accounts() {
+	unshare -m sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group &&
+		shift 2 && exec "$@"' sh "$TMP/passwd" "$TMP/group" "$@"
+}
+# provider_corpus PKI DIR MARK: every template filled in, as DIR/NAME.ovpn
+# (port 1194; MARK for the hostile one).
+provider_corpus() {
+	local name
+	mkdir -p "$2"
+	for name in $PROVIDER_CONFIGS; do
+		provider_config "$name" "$1" 1194 "$3" >"$2/$name.ovpn"
+	done
+}
