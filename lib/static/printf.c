@@ -2,7 +2,8 @@
  * musl's: its vfprintf links the floating-point formatter (fmt_fp) and
  * long-double support, about 8 KB of a 120 KB binary, for conversions no
  * code here uses. Linked only by `make static`; the development and
- * sanitizer builds use their libc's own.
+ * sanitizer builds use their libc's own. musl's snprintf, fprintf and
+ * printf stay: they call the vsnprintf and vfprintf defined here.
  *
  * What it formats: %d %i %u %x %X %c %s %%, with the flags '-' and '0', a
  * width and a precision (digits or '*'), and the length modifiers hh, h,
@@ -218,17 +219,6 @@ int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt, va_list
 	return n;
 }
 
-int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 {
 	struct sink k = { .f = f };
@@ -236,26 +226,4 @@ int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 
 	flush(&k);
 	return k.error ? -1 : n;
-}
-
-int fprintf(FILE *restrict f, const char *restrict fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vfprintf(f, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-int printf(const char *restrict fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vfprintf(stdout, fmt, ap);
-	va_end(ap);
-	return n;
 }
