@@ -9,7 +9,8 @@ DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS     ?= -O2 -g
-APPLETS    := configurator down forwarding notify notify-receive resolv up
+# The applets: applets/applets.def is the one list (`make applets`).
+APPLETS    := $(shell sed -n 's/^APPLET."\([a-z-]*\)".*/\1/p' applets/applets.def)
 
 WARN     := -std=gnu99 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
             -Wmissing-prototypes -Wstrict-prototypes
@@ -33,16 +34,27 @@ O        := build/san
 QVBIN    := build/san/qubes-vpn
 endif
 
-SRCS := main.c $(sort $(wildcard applets/*.c)) $(sort $(wildcard nl/*.c))
-HDRS := $(wildcard applets/*.h nl/*.h)
+# Layers, each including only those below it (`make layers` checks):
+#   main.c, applets/  the commands, one file each; never one another
+#   lib/              what applets share: the gateway, hooks' input, logging
+#   nl/               netlink messages and replies, nothing of ours
+SRCS := main.c $(sort $(wildcard applets/*.c)) $(sort $(wildcard lib/*.c)) \
+        $(sort $(wildcard nl/*.c))
 OBJS := $(SRCS:%.c=$(O)/%.o)
 NL_OBJS := $(filter $(O)/nl/%,$(OBJS))
+lib = $(patsubst %,$(O)/lib/%.o,$(1))
 
 all: $(QVBIN)
 
-$(O)/%.o: %.c $(HDRS)
+# Each object depends on the headers it includes (-MMD writes them down).
+$(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(HARDEN) $(REPRO) $(CFLAGS) $(MNL_CFLAGS) -c $< -o $@
+	$(CC) $(WARN) $(HARDEN) $(REPRO) $(CFLAGS) $(MNL_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(OBJS:.o=.d)
+
+applets:
+	@echo $(APPLETS)
 
 $(QVBIN): $(OBJS)
 	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(OBJS) $(MNL_LIBS)
@@ -58,6 +70,9 @@ $(QVBIN): $(OBJS)
 # copies (searched before libmnl's include/, which carries old copies of a
 # few of them).
 MUSL_CC    ?= musl-gcc
+# Only in the static binary: our printf family in place of musl's, which
+# links its floating-point formatter (lib/static/printf.c says why).
+STATIC_SRCS := lib/static/printf.c
 LIBMNL_SRC ?=
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 KHDR_DIR   := build/kernel-headers
@@ -101,18 +116,48 @@ static: $(KHDR_DIR)/.stamp
 		$(MUSL_CC) $(MUSL_OPT) -DHAVE_VISIBILITY_HIDDEN -I$(MNL_BUILD) -I$(KHDR_DIR) \
 			-I$(MNL_TREE)/include -c $$f -o $(MNL_BUILD)/$$(basename $$f .c).o || exit 1; \
 	done
-	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(MNL_BUILD)/*.o
+	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(STATIC_SRCS) $(MNL_BUILD)/*.o
 	$(STRIP) -R .comment $(STATIC_BIN)
 	@echo "$(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes, libmnl from $(LIBMNL_SRC)"
 
 # ---- tests ----
-# unit.c tests nl/ and the QubesDB reply parser (applets/qubesdb.c, which
-# needs nothing else).
-UNIT_OBJS := $(NL_OBJS) $(O)/applets/qubesdb.o
+# unit.c tests nl/ and lib/'s parsers: no root, no network, seconds.
+UNIT_OBJS := $(NL_OBJS) $(call lib,qubesdb log rundir)
 
-$(O)/tests/unit: tests/unit.c $(UNIT_OBJS) $(HDRS)
+$(O)/tests/unit: tests/unit.c tests/golden.h $(UNIT_OBJS)
 	@mkdir -p $(O)/tests
-	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -o $@ tests/unit.c $(UNIT_OBJS) $(MNL_LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -MMD -MP -o $@ tests/unit.c $(UNIT_OBJS) $(MNL_LIBS)
+
+# unit-lib.c tests lib/'s pure parsers (ovpnenv on the fixtures, the
+# sanitizer, the notification message).
+UNIT_LIB_OBJS := $(call lib,ovpnenv log rundir sanitize message) $(O)/nl/nl.o
+
+$(O)/tests/unit-lib: tests/unit-lib.c $(UNIT_LIB_OBJS)
+	@mkdir -p $(O)/tests
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -MMD -MP -o $@ tests/unit-lib.c $(UNIT_LIB_OBJS) $(MNL_LIBS)
+
+-include $(O)/tests/unit.d $(O)/tests/unit-lib.d
+
+# `make unit`: the unit tests alone, as any user, in seconds.
+unit: $(O)/tests/unit $(O)/tests/unit-lib
+	$(O)/tests/unit
+	cd tests && $(CURDIR)/$(O)/tests/unit-lib
+
+# `make test T=hooks`: one integration test (tests/hooks.test.sh) against
+# the development build (root; QV=... picks another binary).
+test: $(QVBIN)
+	@test -n "$(T)" && test -f tests/$(T).test.sh || { echo "make test: T=NAME, one of:" \
+		$$(cd tests && ls *.test.sh | sed 's/\.test\.sh//') >&2; exit 2; }
+	QV=$${QV:-$(CURDIR)/$(QVBIN)} bash tests/$(T).test.sh
+
+# The layers' rule, checked by grep: nl/ includes nothing of ours, lib/
+# nothing of applets/ (nor main.c), and no applet another applet's file.
+layers:
+	@bad=$$(grep -Hn '#include "' nl/*.[ch] | grep -v '#include "[a-z]*\.h"$$'; \
+		grep -Hn '#include "' lib/*.[ch] | grep -vE '#include "(\.\./nl/)?[a-z]*\.h"$$'; \
+		grep -Hn '#include "' applets/*.[ch] | grep -vE '#include "(\.\./(lib|nl)/[a-z]*\.h|applets\.(h|def))"$$'); \
+	if [ -n "$$bad" ]; then echo "layers: includes that break the rule:" >&2; echo "$$bad" >&2; exit 1; fi
+	@echo "layers: nl/ includes only nl/; lib/ only lib/ and nl/; applets only lib/, nl/ and the applet list"
 
 build/tests/timeseq: tests/timeseq.c
 	@mkdir -p build/tests
@@ -132,13 +177,12 @@ FUZZ_TARGETS := ovpnenv text nlreply qubesdb
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -std=gnu99 -Wall -Wextra -Werror
-FUZZ_SRC_ovpnenv := applets/ovpnenv.c applets/common.c applets/qubesdb.c nl/nl.c
-FUZZ_SRC_text    := applets/ovpnenv.c applets/common.c applets/qubesdb.c nl/nl.c applets/sanitize.c \
-                    applets/notify-receive.c applets/notify.c applets/helper.c applets/session.c
+FUZZ_SRC_ovpnenv := lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c
+FUZZ_SRC_text    := lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c lib/sanitize.c lib/message.c
 FUZZ_SRC_nlreply := $(sort $(wildcard nl/*.c))
-FUZZ_SRC_qubesdb := applets/qubesdb.c
+FUZZ_SRC_qubesdb := lib/qubesdb.c lib/log.c lib/rundir.c nl/nl.c
 
-build/fuzz/%: tests/fuzz/%.c $(HDRS) $(SRCS)
+build/fuzz/%: tests/fuzz/%.c $(SRCS) $(wildcard lib/*.h nl/*.h)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(MNL_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(MNL_LIBS)
 
@@ -178,8 +222,8 @@ lint:
 # LIBMNL_SRC too.
 CHECK_BIN := $(if $(filter 1,$(SANITIZE)),$(QVBIN),$(STATIC_BIN))
 
-check: $(if $(filter 1,$(SANITIZE)),$(QVBIN),static) $(O)/tests/unit lint fuzz-short
-	QV=$(CURDIR)/$(CHECK_BIN) UNIT=$(CURDIR)/$(O)/tests/unit \
+check: $(if $(filter 1,$(SANITIZE)),$(QVBIN),static) $(O)/tests/unit $(O)/tests/unit-lib layers lint fuzz-short
+	QV=$(CURDIR)/$(CHECK_BIN) UNIT=$(CURDIR)/$(O)/tests/unit UNIT_LIB=$(CURDIR)/$(O)/tests/unit-lib \
 		LIBMNL_SRC=$(if $(LIBMNL_SRC),$(abspath $(LIBMNL_SRC))) tests/run
 
 # BIN=build/static/qubes-vpn installs the static build instead.
@@ -338,4 +382,4 @@ deb: dist dist-libmnl
 clean:
 	rm -rf build qubes-vpn
 
-.PHONY: all static lint check check-all install install-bin install-dom0 dist dist-libmnl rpm deb fuzz fuzz-short clean
+.PHONY: all applets unit test layers static lint check check-all install install-bin install-dom0 dist dist-libmnl rpm deb fuzz fuzz-short clean

@@ -1,7 +1,9 @@
 /* main.c - qubes-vpn, a multicall binary: finds the applet by the basename
  * of argv[0] ("qubes-vpn-forwarding") or by argv[1] ("qubes-vpn forwarding")
- * and runs it. Everything else lives with the applet. */
-#include "applets/applet.h"
+ * and runs it. Everything else lives with the applet (applets/NAME.c), the
+ * list of applets in applets/applets.def. */
+#include "applets/applets.h"
+#include "lib/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,16 +15,9 @@ struct applet {
 };
 
 static const struct applet applets[] = {
-	{ "configurator", configurator_main, "edit and check the VPN configuration" },
-	{ "down", down_main, "OpenVPN --down hook: back to blocked" },
-	{ "forwarding", forwarding_main,
-	  "arm, block, remove or inspect the kill switch" },
-	{ "notify", notify_main, "show a desktop notification about the VPN" },
-	{ "notify-receive", notify_receive_main,
-	  "dom0 side of notify (the qrexec service " "qubesvpn.Notify)" },
-	{ "resolv", resolv_main,
-	  "make /etc/resolv.conf follow the VPN (root; qubes-vpn-resolv.service)" },
-	{ "up", up_main, "OpenVPN --up hook: route downstream traffic into the tunnel" },
+#define APPLET(name, entry, summary) { name, entry, summary },
+#include "applets/applets.def"
+#undef APPLET
 };
 
 /* Names under which an applet is installed outside the qubes-vpn-* scheme:

@@ -4,10 +4,12 @@
  * credentials stored for the unit's user, and the real file replaced
  * (atomically, right owner and mode) only once OpenVPN itself accepts it. */
 #define _GNU_SOURCE   /* setresuid, unshare, strchrnul */
-#include "applet.h"
-#include "accounts.h"
-#include "helper.h"
-#include "sanitize.h"
+#include "applets.h"
+#include "../lib/log.h"
+#include "../lib/rundir.h"
+#include "../lib/accounts.h"
+#include "../lib/helper.h"
+#include "../lib/sanitize.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -746,7 +748,7 @@ static void show_refusal(const char *out, const char *name, const char *text, co
 {
 	char line[256], shown[256];
 	const char *p, *end, *at;
-	unsigned long want = 0, n;
+	unsigned want = 0, n;
 
 	for (p = out; *p; p = *end ? end + 1 : end) {
 		end = strchrnul(p, '\n');
@@ -757,14 +759,14 @@ static void show_refusal(const char *out, const char *name, const char *text, co
 		fprintf(stderr, "openvpn: %s\n", shown);
 		at = find(line, name);
 		if (at && at[strlen(name)] == ':')
-			want = strtoul(at + strlen(name) + 1, NULL, 10);
+			want = (unsigned)strtoul(at + strlen(name) + 1, NULL, 10);
 	}
 	for (p = text, n = 1; want && *p && n < want; p++)
 		n += *p == '\n';
 	if (want && *p) {
 		snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
 		sanitize_text(line, shown, sizeof(shown));
-		fprintf(stderr, "line %lu of %s: %s\n", want, src, shown);
+		fprintf(stderr, "line %u of %s: %s\n", want, src, shown);
 	}
 }
 /* ---- main ---- */

@@ -1,8 +1,16 @@
 /* forwarding.c - the fail-closed steady state: arm, block, disarm and
- * inspect the kill switch. */
-#include "applet.h"
-#include "gateway.h"
-#include "state.h"
+ * inspect the kill switch.
+ *
+ * Usage: qubes-vpn-forwarding on|blackhole|off|status [--check|--pieces]
+ * (qubes-vpn-forwarding.service runs `on` at boot, before any VPN; the
+ * VPN unit's ExecStopPost runs `blackhole`). Needs CAP_NET_ADMIN. Contract:
+ * `on` and `blackhole` end blocked or fail leaving at least what the kernel
+ * accepted (never less blocked than before); `off` removes only what `on`
+ * created. Exit status: 0 success, 1 failure or incomplete, 2 usage. */
+#include "applets.h"
+#include "../lib/gateway.h"
+#include "../lib/log.h"
+#include "../lib/rundir.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,55 +37,30 @@ static const char usage[] =
 "  status         show the state, the tunnel and the drop counters\n"
 "  status --check exit 1, naming what is missing, unless every piece of\n"
 "                 the fail-closed state is in place\n"
+"  status --pieces\n"
+"                 list those pieces (ID, then name), without looking\n"
 "\n"
 "Traffic of the VPN qube itself is never touched. Needs CAP_NET_ADMIN.\n"
 "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
-static void print_piece(const char *name, int present)
-{
-	printf("  %-48s %s\n", name, present ? "present" : "MISSING");
-}
-
-static void report_missing(const char *name, int present)
-{
-	if (!present)
-		log_err("kill switch incomplete: %s is missing", name);
-}
-
 static int status(int check)
 {
-	static const char *names[] = {
-		"IPv4 policy rule 'fwmark 0x78 lookup 78'",
-		"IPv6 policy rule 'fwmark 0x78 lookup 78'",
-		"IPv4 blackhole default route in table 78",
-		"IPv6 blackhole default route in table 78",
-		"nft table inet qubes-vpn",
-		"nft rule marking downstream traffic",
-		"nft rule dropping downstream traffic",
-		"nft rules dropping downstream DNS to this qube",
-	};
 	struct gw_status st;
-	int present[8], complete, i;
+	int complete;
+	unsigned i;
 
 	if (gw_read_status(&st) < 0)
 		return 1;
-	present[0] = st.rule[0];
-	present[1] = st.rule[1];
-	present[2] = st.blackhole[0];
-	present[3] = st.blackhole[1];
-	present[4] = st.nft_table;
-	present[5] = st.nft_mark;
-	present[6] = st.nft_drop;
-	present[7] = st.nft_dns_drop;
 	complete = gw_status_complete(&st);
 
 	if (check) {
-		for (i = 0; i < 8; i++)
-			report_missing(names[i], present[i]);
+		for (i = 0; i < GW_PIECES; i++)
+			if (!st.present[i])
+				log_err("kill switch incomplete: %s is missing", gw_pieces[i].name);
 		return complete ? 0 : 1;
 	}
 
-	if (!st.nft_table && !st.rule[0] && !st.rule[1])
+	if (!st.present[GW_KS_TABLE] && !st.present[GW_RULE4] && !st.present[GW_RULE6])
 		printf("state: off (kill switch not armed: downstream traffic is NOT protected)\n");
 	else if (!complete)
 		printf("state: INCOMPLETE (some pieces of the kill switch are missing)\n");
@@ -87,8 +70,8 @@ static int status(int check)
 	else
 		printf("state: blocked: all downstream traffic is dropped\n");
 	printf("kill switch:\n");
-	for (i = 0; i < 8; i++)
-		print_piece(names[i], present[i]);
+	for (i = 0; i < GW_PIECES; i++)
+		printf("  %-52s %s\n", gw_pieces[i].name, st.present[i] ? "present" : "MISSING");
 	for (i = 0; i < 2; i++)
 		if (st.tunnel_route[i])
 			printf("tunnel (%s): default route via %s in table 78\n",
@@ -103,9 +86,22 @@ static int status(int check)
 	       "dropped by the firewall (would have left outside the tunnel): %llu packets, "
 	       "%llu bytes\n"
 	       "DNS packets to this qube dropped: %llu\n",
-	       (unsigned long long)st.marked_packets, (unsigned long long)st.drop_packets,
-	       (unsigned long long)st.drop_bytes, (unsigned long long)st.dns_drop_packets);
+	       (unsigned long long)st.packets[GW_KS_MARK],
+	       (unsigned long long)st.packets[GW_KS_DROP],
+	       (unsigned long long)st.bytes[GW_KS_DROP],
+	       (unsigned long long)st.packets[GW_KS_DNS_UDP] +
+	       (unsigned long long)st.packets[GW_KS_DNS_TCP]);
 	return complete ? 0 : 1;
+}
+
+/* For tests and scripts: every piece, "ID<TAB>NAME", one per line. */
+static int list_pieces(void)
+{
+	unsigned i;
+
+	for (i = 0; i < GW_PIECES; i++)
+		printf("%s\t%s\n", gw_pieces[i].id, gw_pieces[i].name);
+	return 0;
 }
 
 int forwarding_main(int argc, char **argv)
@@ -120,6 +116,8 @@ int forwarding_main(int argc, char **argv)
 	if (argc < 2)
 		usage_error("missing command (on, off, blackhole or status)");
 	cmd = argv[1];
+	if (!strcmp(cmd, "status") && argc == 3 && !strcmp(argv[2], "--pieces"))
+		return list_pieces();
 	if (!strcmp(cmd, "status") && argc == 3 && !strcmp(argv[2], "--check"))
 		check = 1;
 	else if (argc != 2)

@@ -18,9 +18,12 @@
  * try-reload-or-restart qubes-firewall.service` (a SIGHUP on Qubes 4.3; a
  * restart on 4.2, whose daemon has no reload). None of this carries the
  * guarantee: the kill switch's own DNS redirect (or drop) binds first. */
-#include "applet.h"
-#include "helper.h"
-#include "ovpnenv.h"
+#include "applets.h"
+#include "../lib/log.h"
+#include "../lib/rundir.h"
+#include "../lib/helper.h"
+#include "../lib/ovpnenv.h"
+#include "../lib/qubesdb.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -161,38 +161,40 @@ check "... and the result is complete" fwd status --check
 fwd off
 
 # ---- status --check notices every missing piece ----
-# remove_piece N: take away one piece of the fail-closed state by hand.
+# The pieces come from the binary's own table (status --pieces), so a piece
+# added there is tested here without a change. remove_piece ID: take it
+# away by hand, as someone (or Qubes) could.
 remove_piece() {
+	local chain comment handle
 	case $1 in
 	rule4) nsx "$NS" ip rule del fwmark 0x78 lookup 78 priority 78 ;;
 	rule6) nsx "$NS" ip -6 rule del fwmark 0x78 lookup 78 priority 78 ;;
-	route4) nsx "$NS" ip route del blackhole default table 78 ;;
-	route6) nsx "$NS" ip -6 route del blackhole default table 78 ;;
+	blackhole4) nsx "$NS" ip route del blackhole default table 78 ;;
+	blackhole6) nsx "$NS" ip -6 route del blackhole default table 78 ;;
 	table) nsx "$NS" nft delete table inet qubes-vpn ;;
-	mark|drop|dns)
-		local comment=mark-downstream chain=prerouting handle
-		[ "$1" = drop ] && comment=drop-downstream chain=forward
-		[ "$1" = dns ] && comment=drop-dns-tcp chain=input
-		handle=$(nsx "$NS" nft -a list chain inet qubes-vpn $chain |
+	nft:*:*)
+		chain=${1#nft:}; chain=${chain%%:*}; comment=${1##*:}
+		handle=$(nsx "$NS" nft -a list chain inet qubes-vpn "$chain" |
 			sed -n "s/.*comment \"$comment\" # handle \([0-9]*\)/\1/p")
-		nsx "$NS" nft delete rule inet qubes-vpn $chain handle "$handle" ;;
+		[ -n "$handle" ] && nsx "$NS" nft delete rule inet qubes-vpn "$chain" handle "$handle" ;;
+	*) return 1 ;;
 	esac
 }
-declare -A piece_name=(
-	[rule4]="IPv4 policy rule" [rule6]="IPv6 policy rule"
-	[route4]="IPv4 blackhole default route" [route6]="IPv6 blackhole default route"
-	[table]="nft table inet qubes-vpn is missing" [mark]="nft rule marking downstream"
-	[drop]="nft rule dropping downstream" [dns]="nft rules dropping downstream DNS")
-for piece in rule4 rule6 route4 route6 table mark drop dns; do
+pieces=$("$QV" forwarding status --pieces)
+check_eq "status --pieces lists the nine pieces of the fail-closed state" \
+	"$(printf '%s\n' "$pieces" | cut -f1 | tr '\n' ' ')" \
+	"rule4 rule6 blackhole4 blackhole6 table nft:prerouting:mark-downstream nft:forward:drop-downstream nft:input:drop-dns-udp nft:input:drop-dns-tcp "
+while IFS=$'\t' read -r piece name; do
 	fwd on
-	remove_piece $piece
+	check "the $piece piece can be removed by hand" remove_piece "$piece"
 	out=$(fwd status --check 2>&1)
 	rc=$?
 	check_eq "status --check fails without the $piece piece" "$rc" 1
-	check_contains "status --check names the missing $piece piece" "$out" "${piece_name[$piece]}"
+	check_contains "status --check names the missing $piece piece" "$out" "$name is missing"
+	check_contains "status shows the $piece piece MISSING" "$(fwd status)" "$(printf '%-52s MISSING' "$name")"
 	check "on repairs the missing $piece piece" fwd on
 	check "status --check passes after the repair of $piece" fwd status --check
-done
+done <<<"$pieces"
 fwd off
 
 # ---- without CAP_NET_ADMIN ----

@@ -7,7 +7,7 @@
 D=$TMP/dest
 make -s -C "$TOP" install BIN="$QV" DESTDIR="$D" PREFIX=/usr >/dev/null
 check_eq "the binary, mode 0755" "$(stat -c %a "$D/usr/sbin/qubes-vpn")" 755
-for a in configurator down forwarding notify notify-receive resolv up; do
+for a in $(make -s -C "$TOP" applets); do
 	check_eq "qubes-vpn-$a links to qubes-vpn" "$(readlink "$D/usr/sbin/qubes-vpn-$a")" qubes-vpn
 	check "qubes-vpn-$a --help runs through the link" quiet "$D/usr/sbin/qubes-vpn-$a" --help
 done

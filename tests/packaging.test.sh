@@ -10,9 +10,14 @@
 . "$(dirname "$0")/lib.sh"
 
 D=$TMP/root
+# The applets, from their one list (applets/applets.def).
+APPLETS=$(make -s -C "$TOP" applets)
+check_eq "the binary offers exactly the listed applets" \
+	"$("$QV" --help | sed -n 's/^  \([a-z-]*\) .*/\1/p' | tr '\n' ' ')" "$APPLETS "
+sbin_links=$(for a in $APPLETS; do printf './usr/sbin/qubes-vpn-%s ' "$a"; done)
 make -s -C "$TOP" install BIN="$QV" DESTDIR="$D" PREFIX=/usr >/dev/null
 check_eq "make install: exactly these files" "$(cd "$D" && find . \( -type f -o -type l \) | LC_ALL=C sort | tr '\n' ' ')" \
-"./usr/lib/systemd/system-preset/75-qubes-vpn.preset ./usr/lib/systemd/system/qubes-network.service.d/30-qubes-vpn.conf ./usr/lib/systemd/system/qubes-vpn-config.path ./usr/lib/systemd/system/qubes-vpn-forwarding.service ./usr/lib/systemd/system/qubes-vpn-resolv.path ./usr/lib/systemd/system/qubes-vpn-resolv.service ./usr/lib/systemd/system/qubes-vpn-restart.service ./usr/lib/systemd/system/qubes-vpn.service ./usr/lib/sysusers.d/qubes-vpn.conf ./usr/lib/tmpfiles.d/qubes-vpn.conf ./usr/sbin/qubes-vpn ./usr/sbin/qubes-vpn-configurator ./usr/sbin/qubes-vpn-down ./usr/sbin/qubes-vpn-forwarding ./usr/sbin/qubes-vpn-notify ./usr/sbin/qubes-vpn-notify-receive ./usr/sbin/qubes-vpn-resolv ./usr/sbin/qubes-vpn-up ./usr/share/applications/qubes-vpn-configurator.desktop ./usr/share/doc/qubes-vpn/README.md "
+"./usr/lib/systemd/system-preset/75-qubes-vpn.preset ./usr/lib/systemd/system/qubes-network.service.d/30-qubes-vpn.conf ./usr/lib/systemd/system/qubes-vpn-config.path ./usr/lib/systemd/system/qubes-vpn-forwarding.service ./usr/lib/systemd/system/qubes-vpn-resolv.path ./usr/lib/systemd/system/qubes-vpn-resolv.service ./usr/lib/systemd/system/qubes-vpn-restart.service ./usr/lib/systemd/system/qubes-vpn.service ./usr/lib/sysusers.d/qubes-vpn.conf ./usr/lib/tmpfiles.d/qubes-vpn.conf ./usr/sbin/qubes-vpn ${sbin_links}./usr/share/applications/qubes-vpn-configurator.desktop ./usr/share/doc/qubes-vpn/README.md "
 check_eq "binary 0755, units and data 0644" \
 	"$(stat -c %a "$D/usr/sbin/qubes-vpn" "$D/usr/lib/systemd/system/qubes-vpn.service" "$D/usr/lib/sysusers.d/qubes-vpn.conf" | tr '\n' ' ')" "755 644 644 "
 check_eq "applet links are relative links to qubes-vpn" \
@@ -102,6 +107,7 @@ check_contains "the VM package's binary is the static one" "$(file -b "$rpm_bin"
 check_eq "the dom0 package's binary is the same" \
 	"$(sha "$TMP/x-$(basename "$dom0")/usr/lib/qubes-vpn/qubes-vpn")" "$(sha "$rpm_bin")"
 check "%check ran the unit tests, and they passed" grep -q '^# unit: [0-9]* passed, 0 failed' "$TMP/rpm.log"
+check "%check ran lib's unit tests, and they passed" grep -q '^# unit-lib: [0-9]* passed, 0 failed' "$TMP/rpm.log"
 check_eq "Source1, libmnl's tarball: owners root, times 0" \
 	"$(tar -tvjf "$TOP/build/dist/libmnl-$LIBMNL_VERSION.tar.bz2" | awk '{ print $2, $4 }' | sort -u)" \
 	"0/0 1970-01-01"

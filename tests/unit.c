@@ -10,8 +10,9 @@
 #include "../nl/rt.h"
 #include "../nl/nft.h"
 #include "../nl/ct.h"
-#include "../applets/qubesdb.h"
+#include "../lib/qubesdb.h"
 #include "golden.h"
+#include "tap.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -31,16 +32,6 @@
 #include <linux/fib_rules.h>
 #include <libmnl/libmnl.h>
 
-static int failed, passed;
-
-static void check(const char *name, int cond)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", name);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
 
 static void hexdump(const char *label, const uint8_t *p, size_t n)
 {

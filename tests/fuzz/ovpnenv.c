@@ -1,7 +1,7 @@
 /* ovpnenv.c (fuzz target) - OpenVPN's script environment, as the up hook
  * parses it. The input is split at NUL or newline bytes into NAME=VALUE
  * strings (at most 4096 of them), as OpenVPN would pass them. */
-#include "../../applets/ovpnenv.h"
+#include "../../lib/ovpnenv.h"
 
 #include <stdint.h>
 #include <stdlib.h>

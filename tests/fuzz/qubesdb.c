@@ -6,7 +6,7 @@
  * the stream and shut down (so no read waits), reading both keys.
  * Seeds (corpus/qubesdb/): valid answers, NOENT, ERROR, WATCH before an
  * answer, two answers, each in the daemon's 72-byte header layout. */
-#include "../../applets/qubesdb.h"
+#include "../../lib/qubesdb.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,9 +1,9 @@
 /* text.c (fuzz target) - small parsers of outside text: interface names,
  * literal addresses and the DNS address policy, the notification text
  * sanitizer, and dom0's parser of notification messages. */
-#include "../../applets/notify.h"
-#include "../../applets/ovpnenv.h"
-#include "../../applets/sanitize.h"
+#include "../../lib/message.h"
+#include "../../lib/ovpnenv.h"
+#include "../../lib/sanitize.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,7 +4,8 @@
  * not validate make the hook fail (and the gateway stay blocked); optional
  * ones are ignored with a line saying why. */
 #include "ovpnenv.h"
-#include "applet.h"
+#include "log.h"
+#include "rundir.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

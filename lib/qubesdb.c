@@ -3,6 +3,7 @@
  * bounded in time and in bytes. See qubesdb.h for the protocol. */
 #define _GNU_SOURCE   /* struct ucred */
 #include "qubesdb.h"
+#include "log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -366,4 +367,35 @@ int qdb_read_ipv4(struct qdb *q, const char *key, struct in_addr *out)
 	if (rc == -EMSGSIZE || (rc >= 0 && inet_pton(AF_INET, v, out) != 1))
 		return -EBADMSG;
 	return rc < 0 ? rc : 0;
+}
+
+unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
+		       struct in_addr *out, unsigned n, int timeout_ms)
+{
+	char a[INET_ADDRSTRLEN];
+	struct qdb q;
+	int open_rc, rc;
+	unsigned i, given = 0;
+
+	open_rc = qdb_open(&q, timeout_ms);
+	for (i = 0; i < n; i++) {
+		if (open_rc < 0) {
+			log_warn("QubesDB %s: cannot connect to %s (%s): using the default %s",
+				 keys[i], q.sock, qdb_open_strerror(open_rc), defaults[i]);
+		} else if ((rc = qdb_read_ipv4(&q, keys[i], &out[i])) < 0) {
+			/* No such key is a state Qubes can be in (a qube not
+			 * providing network); the rest is not. */
+			qlog(rc == -ENOENT ? LOG_INFO : LOG_WARNING,
+			     "QubesDB %s: %s: using the default %s", keys[i], qdb_strerror(rc),
+			     defaults[i]);
+		} else {
+			inet_ntop(AF_INET, &out[i], a, sizeof(a));
+			log_debug("QubesDB %s: %s", keys[i], a);
+			given |= 1u << i;
+			continue;
+		}
+		inet_pton(AF_INET, defaults[i], &out[i]);
+	}
+	qdb_close(&q);
+	return given;
 }

@@ -1,21 +1,21 @@
 #!/bin/bash
-# bench-forwarding.sh - median wall time of `qubes-vpn forwarding on` then
+# bench/forwarding.sh - median wall time of `qubes-vpn forwarding on` then
 # `off`, against the same state built and removed by the equivalent ip/nft
 # command sequence, side by side in one throwaway namespace. Every command,
 # ours and theirs, is started the same way (tests/timeseq). Prints both
 # medians and their ratio. Not a test: nothing here passes or fails.
-#   tests/bench-forwarding.sh [ROUNDS] [--conntrack]
+#   bench/forwarding.sh [ROUNDS] [--conntrack]
 #   (default 200 rounds; QV=path picks the binary). With --conntrack the
 #   namespace holds one connection of its own, so `on` has to read the
 #   conntrack table (the kernel walks its whole hash table for that), and
 #   the command sequence reads it too, with conntrack -L.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tests/lib.sh"
 
 ROUNDS=${1:-200}
 WITH_CT=${2:-}
 case $WITH_CT in
 ""|--conntrack) ;;
-*) echo "usage: tests/bench-forwarding.sh [ROUNDS] [--conntrack]" >&2; exit 2 ;;
+*) echo "usage: bench/forwarding.sh [ROUNDS] [--conntrack]" >&2; exit 2 ;;
 esac
 make -s -C "$TOP" build/tests/timeseq || exit 1
 netns_new NS bench
@@ -64,7 +64,7 @@ EOF2
 if [ "$WITH_CT" = --conntrack ]; then
 	# An entry of the namespace's own (never deleted), alive for 10 minutes.
 	nsx "$NS" conntrack -I -p udp -s 127.0.0.1 -d 127.0.0.1 --sport 1 --dport 2 -t 600 \
-		2>/dev/null || { echo "bench-forwarding: conntrack -I failed"; exit 1; }
+		2>/dev/null || { echo "bench/forwarding: conntrack -I failed"; exit 1; }
 fi
 nsx "$NS" "$TOP/build/tests/timeseq" "$ROUNDS" "$TMP/plan" >"$TMP/times" 2>"$TMP/err" ||
 	{ cat "$TMP/err"; exit 1; }

@@ -60,24 +60,47 @@ int gw_connect(const struct gw_tunnel *tun);
 /* `forwarding off`: remove everything we created, nothing else. */
 int gw_off(void);
 
+/* The pieces of the fail-closed state, each defined once, in gateway.c's
+ * gw_pieces[]: `forwarding status`, `status --check`, the repair the
+ * down hook does and the tests (`forwarding status --pieces`) all go by
+ * that table. */
+enum gw_piece {
+	GW_RULE4, GW_RULE6,           /* policy rules 'fwmark 0x78 lookup 78' */
+	GW_BLACKHOLE4, GW_BLACKHOLE6, /* blackhole defaults in table 78 */
+	GW_KS_TABLE,                  /* nft table inet qubes-vpn */
+	GW_KS_MARK,                   /* its rules, found by chain and comment */
+	GW_KS_DROP,
+	GW_KS_DNS_UDP, GW_KS_DNS_TCP,
+	GW_PIECES
+};
+struct gw_piece_def {
+	const char *id;               /* for scripts: "rule4", "nft:forward:drop-downstream" */
+	const char *name;             /* for people */
+	const char *chain, *comment;  /* an nft rule of the kill switch; else NULL */
+};
+extern const struct gw_piece_def gw_pieces[GW_PIECES];
+
 /* What is in place, read from the kernel. */
 struct gw_status {
-	int rule[2];              /* [0] IPv4, [1] IPv6 policy rule present */
-	int blackhole[2];         /* blackhole default in table 78 */
-	int tunnel_route[2];      /* unicast default in table 78 */
+	int present[GW_PIECES];
+	uint64_t packets[GW_PIECES], bytes[GW_PIECES]; /* the nft rules' counters */
+	int tunnel_route[2];      /* [0] IPv4, [1] IPv6: unicast default in table 78 */
 	char tunnel_dev[2][IF_NAMESIZE];
-	int nft_table;            /* inet qubes-vpn exists */
-	int nft_mark;             /* downstream marking rule */
-	int nft_drop;             /* forward drop rule */
-	int nft_dns_drop;         /* input DNS drop rules */
 	int dns_table;            /* inet qubes-vpn-dns exists and is active */
 	char dns_desc[256];       /* its description (VPN DNS servers) */
-	uint64_t marked_packets;  /* steered into table 78 */
-	uint64_t drop_packets, drop_bytes;  /* forward drop counter */
-	uint64_t dns_drop_packets;          /* input DNS drop counters */
 };
 int gw_read_status(struct gw_status *st);
 /* Every piece of the fail-closed state is there. */
 int gw_status_complete(const struct gw_status *st);
+
+/* 0 when the process holds CAP_NET_ADMIN in its effective set; otherwise
+ * logs why it is needed and returns -EPERM. */
+int require_net_admin(void);
+
+/* What every OpenVPN hook does first: answer --help (usage on stdout),
+ * refuse more arguments than OpenVPN passes, require CAP_NET_ADMIN, take
+ * the gateway lock. Returns -1 to go on, otherwise the exit status the
+ * hook returns at once. */
+int gw_hook_begin(int argc, char **argv, const char *usage);
 
 #endif

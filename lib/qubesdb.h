@@ -108,4 +108,11 @@ struct qdb_reply {
  * len; r->size never exceeds QDB_HDR_SIZE + QDB_VALUE_MAX. */
 int qdb_parse_reply(const void *buf, size_t len, const char *key, struct qdb_reply *r);
 
+/* Read n (at most 32) QubesDB keys that hold IPv4 literals over one
+ * connection, bounded by timeout_ms in all; a key QubesDB cannot give gets
+ * its default, with a log line naming the key and the reason. Returns the
+ * bit mask of the keys QubesDB gave. */
+unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
+			   struct in_addr *out, unsigned n, int timeout_ms);
+
 #endif

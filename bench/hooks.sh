@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-hooks.sh - median wall time of the up hook then the down hook on a
+# bench/hooks.sh - median wall time of the up hook then the down hook on a
 # real tun device, against the same state changes made by the equivalent
 # ip/nft command sequence, side by side in one throwaway namespace entered
 # once. Every command, ours and theirs, is started the same way OpenVPN
@@ -7,8 +7,8 @@
 # QubesDB answers from tests/fakeqdb on a socket of its own, as the
 # daemon does in a qube. Prints both medians and their ratio, and the
 # processes the hooks create (strace, a separate run). Not a test.
-#   tests/bench-hooks.sh [ROUNDS]   (default 200; QV=path picks the binary)
-. "$(dirname "$0")/lib.sh"
+#   bench/hooks.sh [ROUNDS]   (default 200; QV=path picks the binary)
+. "$(dirname "$0")/../tests/lib.sh"
 
 ROUNDS=${1:-200}
 make -s -C "$TOP" build/tests/timeseq build/tests/fakeqdb || exit 1
@@ -40,7 +40,7 @@ trap 'rm -rf "$RUN"; cleanup' EXIT
 "$TOP/build/tests/fakeqdb" -l "$TMP/qubesdb.log" "$RUN/qubesdb.sock" \
 	/qubes-netvm-primary-dns=10.139.1.1 /qubes-netvm-secondary-dns=10.139.1.2 &
 BG_PIDS+=($!)
-wait_until 5 test -S "$RUN/qubesdb.sock" || { echo "bench-hooks: no fake QubesDB"; exit 1; }
+wait_until 5 test -S "$RUN/qubesdb.sock" || { echo "bench/hooks: no fake QubesDB"; exit 1; }
 grep -v '^script_type=' "$FIXTURE" >"$TMP/up.env"
 printf 'script_type=up\nQUBES_VPN_RUNDIR=%s\nQUBES_VPN_QUBESDB_SOCK=%s\n' "$RUN" "$RUN/qubesdb.sock" >>"$TMP/up.env"
 printf 'dev=tun0\nscript_type=down\nscript_context=init\nQUBES_VPN_RUNDIR=%s\n' "$RUN" >"$TMP/down.env"
@@ -63,7 +63,7 @@ nsx "$NS" "$TOP/build/tests/timeseq" 1 "$TMP/plan" >/dev/null 2>&1   # warm-up r
 nsx "$NS" "$TOP/build/tests/timeseq" "$ROUNDS" "$TMP/plan" >"$TMP/times" 2>"$TMP/err" ||
 	{ cat "$TMP/err"; exit 1; }
 grep -q "connected: traffic of attached qubes goes through tun0" "$TMP/err" ||
-	{ echo "bench-hooks: the up hook did not connect; its output:"; head "$TMP/err"; exit 1; }
+	{ echo "bench/hooks: the up hook did not connect; its output:"; head "$TMP/err"; exit 1; }
 
 ours=$(phase_median "$TMP/times" up down) base=$(phase_median "$TMP/times" ipup ipdown)
 echo "binary:                          $QV ($(file -b "$QV" | cut -d, -f1-2 | tr -d '\n'))"
@@ -72,7 +72,7 @@ echo "qubes-vpn up + down:             median $ours us (up $(phase_median "$TMP/
 echo "ip/nft command sequence:         median $base us (up $(phase_median "$TMP/times" ipup), down $(phase_median "$TMP/times" ipdown))"
 awk -v a="$ours" -v b="$base" 'BEGIN { printf "ratio (ip/nft over qubes-vpn):   %.1fx\n", b / a }'
 grep -q "read /qubes-netvm-primary-dns" "$TMP/qubesdb.log" ||
-	echo "bench-hooks: WARNING: the up hook did not read the fake QubesDB"
+	echo "bench/hooks: WARNING: the up hook did not read the fake QubesDB"
 # Processes the hooks create (fork, vfork, clone): one up and one down,
 # each under strace -f, outside the timing.
 if command -v strace >/dev/null; then

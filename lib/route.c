@@ -1,0 +1,327 @@
+/* route.c - routing table 78 and its policy rules, the tunnel's interface
+ * group, and reading this qube's side of the tunnel from its routes.
+ *
+ * Policy rules "fwmark 0x78 lookup 78" (IPv4, IPv6, priority 78); table 78
+ * holds a blackhole default (metric 999999) and, while connected, a
+ * default route into the tunnel (metric 100) that wins over it. */
+#include "gw.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/rtnetlink.h>
+#include <linux/fib_rules.h>
+
+/* ---- routing ---- */
+
+static void blackhole_route(struct rt_route *r, uint8_t family)
+{
+	*r = (struct rt_route){ .family = family, .type = RTN_BLACKHOLE, .protocol = GW_PROTO,
+				.table = GW_TABLE, .metric = GW_METRIC_BLACKHOLE };
+}
+
+void gw_policy_rule(struct rt_rule *r, uint8_t family)
+{
+	*r = (struct rt_rule){ .family = family, .action = FR_ACT_TO_TBL, .protocol = GW_PROTO,
+			       .priority = GW_RULE_PRIORITY, .table = GW_TABLE,
+			       .has_fwmark = 1, .fwmark = GW_MARK, .fwmask = 0xffffffff };
+}
+
+/* Blackhole defaults (replaced, so a foreign route at our metric cannot
+ * stand in for them), then the rules (EXCL: an identical rule is success,
+ * and we never stack duplicates). */
+static int install_blackholes_and_rules(struct nl_sock *s)
+{
+	char buf[1024] __attribute__((aligned(4)));
+	struct nl_result res;
+	struct rt_route r;
+	struct rt_rule rule;
+	struct nl_buf b;
+	int err;
+
+	static const char *const what[2][2] = {
+		{ "adding blackhole default route to table 78 (IPv4)",
+		  "adding policy rule 'fwmark 0x78 lookup 78' (IPv4)" },
+		{ "adding blackhole default route to table 78 (IPv6)",
+		  "adding policy rule 'fwmark 0x78 lookup 78' (IPv6)" },
+	};
+	unsigned i;
+
+	nl_buf_init(&b, buf, sizeof(buf));
+	for (i = 0; i < 2; i++) {
+		blackhole_route(&r, i ? AF_INET6 : AF_INET);
+		rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r, what[i][0]);
+	}
+	for (i = 0; i < 2; i++) {
+		gw_policy_rule(&rule, i ? AF_INET6 : AF_INET);
+		rt_rule_msg(&b, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule, what[i][1]);
+	}
+	err = nl_transact(s, &b, NL_OK_EXIST, &res);
+	if (err < 0)
+		log_nl_error("setting up routing table 78", &res);
+	return err;
+}
+
+/* Routes of table 78 to delete, collected from a dump. */
+#define MAX_ROUTES 64
+struct route_list {
+	uint8_t family;
+	int keep_blackhole;       /* 1: keep blackholes, 0: only ours */
+	unsigned n;
+	int overflow;
+	struct rt_route r[MAX_ROUTES];
+};
+
+static int collect_route(const struct rt_route *r, void *data)
+{
+	struct route_list *l = data;
+
+	if (r->table != GW_TABLE || r->family != l->family)
+		return 0;
+	if (l->keep_blackhole ? r->type == RTN_BLACKHOLE : r->protocol != GW_PROTO)
+		return 0;
+	if (l->n >= MAX_ROUTES) {
+		l->overflow = 1;
+		return 0;
+	}
+	l->r[l->n++] = *r;
+	return 0;
+}
+
+/* keep_blackhole: delete every non-blackhole route of table 78 (blocked
+ * state); otherwise delete every route we tagged (off). Repeats while a
+ * dump held more routes than one pass deletes. */
+static int delete_table_routes(struct nl_sock *s, uint8_t family, int keep_blackhole)
+{
+	static struct route_list l;
+	static char buf[MAX_ROUTES * 96] __attribute__((aligned(4)));
+	char context[96];
+	struct nl_result res;
+	struct nl_buf b;
+	unsigned i, pass;
+	int err;
+
+	snprintf(context, sizeof(context), "removing routes from table 78 (%s)",
+		 gw_family_name(family));
+	for (pass = 0; pass < 16; pass++) {
+		memset(&l, 0, sizeof(l));
+		l.family = family;
+		l.keep_blackhole = keep_blackhole;
+		err = rt_route_dump(s, family, collect_route, &l, &res);
+		if (err < 0) {
+			log_nl_error(context, &res);
+			return err;
+		}
+		if (l.n == 0)
+			return 0;
+		nl_buf_init(&b, buf, sizeof(buf));
+		for (i = 0; i < l.n; i++)
+			rt_route_msg(&b, RTM_DELROUTE, 0, &l.r[i], context);
+		err = nl_transact(s, &b, NL_OK_MISSING, &res);
+		if (err < 0) {
+			log_nl_error(context, &res);
+			return err;
+		}
+		if (!l.overflow)
+			return 0;
+	}
+	log_err("%s: table keeps growing", context);
+	return -EAGAIN;
+}
+
+/* The blocked routing state. Every step runs even after a failure (each
+ * only closes); the first error is returned. */
+int gw_routes_blocked(void)
+{
+	struct nl_sock *s;
+	int err, e;
+
+	err = gw_sock(NETLINK_ROUTE, &s);
+	if (err < 0)
+		return err;
+	err = delete_table_routes(s, AF_INET, 1);
+	e = delete_table_routes(s, AF_INET6, 1);
+	err = err ? err : e;
+	e = install_blackholes_and_rules(s);
+	err = err ? err : e;
+	return err;
+}
+
+int gw_set_group(const char *dev, uint32_t group, int missing_ok)
+{
+	char buf[128] __attribute__((aligned(4)));
+	char what[96];
+	struct nl_result res;
+	struct nl_sock *s;
+	struct nl_buf b;
+	unsigned idx = if_nametoindex(dev);
+	int err;
+
+	if (!idx) {
+		if (missing_ok)
+			return 0;
+		log_err("tunnel device %s: %s", dev, strerror(ENODEV));
+		return -ENODEV;
+	}
+	snprintf(what, sizeof(what), "setting interface group of %s to %u", dev, group);
+	err = gw_sock(NETLINK_ROUTE, &s);
+	if (err < 0)
+		return err;
+	nl_buf_init(&b, buf, sizeof(buf));
+	rt_link_set_group(&b, idx, group, what);
+	err = nl_transact(s, &b, 0, &res);
+	if (err == -ENODEV && missing_ok)
+		return 0;
+	if (err < 0)
+		log_nl_error(what, &res);
+	return err;
+}
+
+int gw_tunnel_routes(const struct gw_tunnel *t, unsigned ifindex)
+{
+	char buf[512] __attribute__((aligned(4)));
+	struct nl_result res;
+	struct rt_route r;
+	struct nl_sock *s;
+	struct nl_buf b;
+	int err;
+
+	err = gw_sock(NETLINK_ROUTE, &s);
+	if (err < 0)
+		return err;
+	/* Without IPv6 in the tunnel, downstream IPv6 stays blackholed: drop
+	 * any tunnel route a previous connection left. */
+	err = install_blackholes_and_rules(s);
+	if (!err && !t->has_ipv6)
+		err = delete_table_routes(s, AF_INET6, 1);
+	if (!err) {
+		nl_buf_init(&b, buf, sizeof(buf));
+		memset(&r, 0, sizeof(r));
+		r.type = RTN_UNICAST;
+		r.protocol = GW_PROTO;
+		r.table = GW_TABLE;
+		r.metric = GW_METRIC_TUNNEL;
+		r.oif = ifindex;
+		r.family = AF_INET;
+		rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
+			     "adding tunnel default route to table 78 (IPv4)");
+		if (t->has_ipv6) {
+			r.family = AF_INET6;
+			rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
+				     "adding tunnel default route to table 78 (IPv6)");
+		}
+		err = nl_transact(s, &b, 0, &res);
+		if (err < 0)
+			log_nl_error("adding tunnel routes", &res);
+	}
+	return err;
+}
+
+int gw_routes_off(void)
+{
+	char buf[512] __attribute__((aligned(4)));
+	static const uint8_t families[2] = { AF_INET, AF_INET6 };
+	struct nl_result res;
+	struct rt_rule rule;
+	struct nl_sock *s;
+	struct nl_buf b;
+	unsigned i;
+	int err;
+
+	err = gw_sock(NETLINK_ROUTE, &s);
+	if (err < 0)
+		return err;
+	nl_buf_init(&b, buf, sizeof(buf));
+	for (i = 0; i < 2; i++) {
+		gw_policy_rule(&rule, families[i]);
+		rt_rule_msg(&b, RTM_DELRULE, 0, &rule,
+			    families[i] == AF_INET
+			    ? "removing policy rule 'fwmark 0x78 lookup 78' (IPv4)"
+			    : "removing policy rule 'fwmark 0x78 lookup 78' (IPv6)");
+	}
+	err = nl_transact(s, &b, NL_OK_MISSING, &res);
+	if (err < 0)
+		log_nl_error("removing policy rules", &res);
+	for (i = 0; !err && i < 2; i++)
+		err = delete_table_routes(s, families[i], 0);
+	return err;
+}
+
+/* ---- this qube's side of the tunnel ----
+ *
+ * Addresses the kernel places on this side: the qube's own (local table)
+ * and, optionally, whatever the main table routes outside the tunnel other
+ * than by a default route (the NetVM, downstream qubes), and the main
+ * table's gateways. */
+struct side_ctx {
+	struct gw_side *side;
+	int with_main;
+	unsigned tunnel;          /* ifindex of the tunnel, 0 if none */
+};
+
+static int collect_side(const struct rt_route *r, void *data)
+{
+	struct side_ctx *c = data;
+	int own = r->table == RT_TABLE_LOCAL && r->type == RTN_LOCAL;
+	int routed = c->with_main && r->table == RT_TABLE_MAIN && r->type == RTN_UNICAST &&
+		     (r->dst_len || r->has_gw) && (!c->tunnel || r->oif != c->tunnel);
+
+	if (!own && !routed)
+		return 0;
+	if (c->side->n == GW_SIDE_MAX)
+		return -E2BIG;
+	c->side->r[c->side->n++] = *r;
+	return 0;
+}
+
+int gw_read_side(struct gw_side *side, int with_main, unsigned tunnel)
+{
+	struct side_ctx c = { side, with_main, tunnel };
+	struct nl_result res;
+	struct nl_sock *s;
+	int err;
+
+	side->n = 0;
+	err = gw_sock(NETLINK_ROUTE, &s);
+	if (err < 0)
+		return err;
+	err = rt_route_dump(s, AF_UNSPEC, collect_side, &c, &res);
+	if (err < 0)
+		log_nl_error("listing this qube's addresses and routes", &res);
+	return err;
+}
+
+static int in_prefix(const uint8_t *a, const uint8_t *prefix, unsigned len)
+{
+	unsigned bytes = len / 8, bits = len % 8;
+
+	if (memcmp(a, prefix, bytes))
+		return 0;
+	return !bits || !((a[bytes] ^ prefix[bytes]) & (0xff00 >> bits) & 0xff);
+}
+
+/* The route that places a on this side, or NULL: this qube's own
+ * addresses first, then the prefixes of the main table, then (*via_gw)
+ * its gateways. */
+const struct rt_route *gw_side_route(const struct gw_side *side, uint8_t family,
+					 const uint8_t *a, int *via_gw)
+{
+	const struct rt_route *r;
+	unsigned pass, i;
+
+	for (pass = 0; pass < 3; pass++) {
+		*via_gw = pass == 2;
+		for (i = 0; i < side->n; i++) {
+			r = &side->r[i];
+			if (r->family != family || (r->table == RT_TABLE_LOCAL) != (pass == 0))
+				continue;
+			if (pass < 2 && r->dst_len && in_prefix(a, r->dst, r->dst_len))
+				return r;
+			if (pass == 2 && r->has_gw && !memcmp(r->gw, a, rt_addr_len(family)))
+				return r;
+		}
+	}
+	return NULL;
+}
+

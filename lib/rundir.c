@@ -1,0 +1,155 @@
+/* rundir.c - the run directory (/run/qubes-vpn): its path, the lock
+ * that serialises changes of the gateway, the state file and the events
+ * log. Files are written without following links; the state file
+ * atomically (temporary file, then rename). */
+#include "rundir.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#define RUNDIR_DEFAULT "/run/qubes-vpn"
+#define EVENTS_MAX (64L * 1024)    /* then events -> events.old */
+#define EVENT_LINE_MAX 1024
+
+const char *rundir(void)
+{
+	const char *d = getenv("QUBES_VPN_RUNDIR");
+
+	/* Only an absolute, reasonably short path; anything else falls back
+	 * to the default rather than to a relative or truncated path. */
+	if (d && d[0] == '/' && strlen(d) < RUNDIR_MAX)
+		return d;
+	return RUNDIR_DEFAULT;
+}
+
+static int lock_fd = -1;
+
+void gateway_lock_drop(void)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
+}
+
+void gateway_lock(void)
+{
+	char path[RUNDIR_MAX + 16];
+	int fd;
+
+	if (mkdir(rundir(), 0755) < 0 && errno != EEXIST) {
+		log_warn("creating %s: %s: going on without the state lock", rundir(),
+			 strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/lock", rundir());
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_warn("opening %s: %s: going on without the state lock", path, strerror(errno));
+		return;
+	}
+	/* Held until we exit (the descriptor is never closed); another hook
+	 * holds it for a few milliseconds at most. */
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			log_warn("locking %s: %s: going on without it", path, strerror(errno));
+			close(fd);
+			return;
+		}
+	lock_fd = fd;
+}
+
+static void state_write(const char *text)
+{
+	char path[256], tmp[272];
+	const char *dir = rundir();
+	ssize_t n, len = (ssize_t)strlen(text);
+	int fd;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		log_warn("creating %s: %s", dir, strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.state.%ld", dir, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_warn("writing %s: %s", tmp, strerror(errno));
+		return;
+	}
+	n = write(fd, text, (size_t)len);
+	if (close(fd) < 0 || n != len || rename(tmp, path) < 0) {
+		log_warn("writing %s: %s", path, n != len ? "short write" : strerror(errno));
+		unlink(tmp);
+	}
+}
+
+void state_write_connected(const char *dev, const char *server, const char *dns)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "state=connected\ndev=%s\nserver=%s\ndns=%s\ntime=%lld\n",
+		 dev, server, dns, (long long)time(NULL));
+	state_write(text);
+}
+
+static void state_write_plain(const char *state)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "state=%s\ntime=%lld\n", state, (long long)time(NULL));
+	state_write(text);
+}
+
+void state_write_blocked(void)
+{
+	state_write_plain("blocked");
+}
+
+void state_write_off(void)
+{
+	state_write_plain("off");
+}
+
+void event_append(const char *urgency, const char *summary, const char *body)
+{
+	char path[256], old[272], line[EVENT_LINE_MAX];
+	struct stat st;
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd, n;
+
+	if (mkdir(rundir(), 0755) < 0 && errno != EEXIST)
+		return;
+	snprintf(path, sizeof(path), "%s/events", rundir());
+	if (lstat(path, &st) == 0 && st.st_size > EVENTS_MAX) {
+		snprintf(old, sizeof(old), "%s.old", path);
+		rename(path, old);
+	}
+	/* The UTC time by hand: strftime would bring in musl's time zone code. */
+	gmtime_r(&now, &tm);
+	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s %s%s%s\n",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		     tm.tm_sec, urgency, summary, body[0] ? ": " : "", body);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_warn("writing %s: %s", path, strerror(errno));
+		return;
+	}
+	if (write(fd, line, (size_t)n) != n)
+		log_warn("writing %s: short write", path);
+	close(fd);
+}

@@ -1,0 +1,39 @@
+/* rundir.h - the run directory, $QUBES_VPN_RUNDIR or /run/qubes-vpn: what
+ * the hooks leave behind for people, for the privileged qubes-vpn-resolv
+ * and for the desktop notifier. One file here owns each of its entries:
+ *   lock    serialises every change of the gateway's state;
+ *   state   the connection, rewritten on every change (a path unit starts
+ *           qubes-vpn-resolv whenever it changes, even to the same state);
+ *   events  one line per notification, rotated to events.old at 64 KiB;
+ *   debug   present: LOG_DEBUG lines are written (log.c).
+ * Failing to write any of them is logged, never fatal: the kernel state
+ * is what protects, these files only describe it. */
+#ifndef QVPN_RUNDIR_H
+#define QVPN_RUNDIR_H
+
+#define RUNDIR_MAX 200             /* longest accepted $QUBES_VPN_RUNDIR */
+
+/* The run directory: $QUBES_VPN_RUNDIR (absolute, shorter than
+ * RUNDIR_MAX) or /run/qubes-vpn. */
+const char *rundir(void);
+
+/* An exclusive lock on RUNDIR/lock, held until exit. Without a usable run
+ * directory it warns and goes on unlocked. */
+void gateway_lock(void);
+/* In a child that outlives the change: let go of the lock. */
+void gateway_lock_drop(void);
+
+/* Record "connected through dev" (server for people; dns the accepted VPN
+ * DNS servers as literals separated by ", ", which qubes-vpn-resolv puts
+ * into /etc/resolv.conf; either may be ""). */
+void state_write_connected(const char *dev, const char *server, const char *dns);
+/* Record "blocked". */
+void state_write_blocked(void);
+/* Record "off": the kill switch is not armed. */
+void state_write_off(void);
+
+/* Append "2026-11-27T12:00:00Z URGENCY SUMMARY[: BODY]" to RUNDIR/events.
+ * summary and body must be sanitized (no line breaks). */
+void event_append(const char *urgency, const char *summary, const char *body);
+
+#endif
