@@ -2,7 +2,17 @@
  * imported, or the desktop user's editor on a private temporary copy; either
  * way normalised for this qube (every change said and marked in the file),
  * credentials stored for the unit's user, and the real file replaced
- * (atomically, right owner and mode) only once OpenVPN itself accepts it. */
+ * (atomically, right owner and mode) only once OpenVPN itself accepts it.
+ *
+ * Usage: qubes-vpn-configurator [--dir DIR] [--check | --import FILE.ovpn]
+ * [--credentials] [--credentials-from FILE|-] (a user with sudo, or the
+ * menu entry). Contract: the input is hostile text, read line by line as
+ * OpenVPN reads it (bounded: 256 KiB, 254-byte lines); the configuration
+ * is replaced only once the whole new one is written and OpenVPN, run as
+ * the unit runs it but in an empty network namespace, got past reading it
+ * within 10 s (credentials asked for are stored just before that check);
+ * credentials are never shown. Exit status: 0 done
+ * (warnings may have been printed), 1 failed (nothing replaced), 2 usage. */
 #define _GNU_SOURCE   /* setresuid, unshare, strchrnul */
 #include "applets.h"
 #include "../lib/log.h"
@@ -294,7 +304,7 @@ static int put_line(struct conf_ctx *c, const char *line)
  * after saying which line cannot be taken. */
 static int normalise(struct conf_ctx *c, const char *text)
 {
-	char p[4][LINE_LIMIT + 2], orig[LINE_LIMIT + 2], shown[160], block[LINE_LIMIT + 8] = "";
+	char p[4][LINE_LIMIT + 2] = { "" }, orig[LINE_LIMIT + 2], shown[160], block[LINE_LIMIT + 8] = "";
 	char repl[640];   /* cut to LINE_LIMIT by put_line */
 	const char *line = text, *end, *cur, *name;
 	char (*arg)[LINE_LIMIT + 2];

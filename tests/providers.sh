@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # providers.sh - sourced by the tests of the provider corpus
 # (tests/fixtures/providers/*.ovpn, templates written for these tests): a
 # throwaway PKI, and each template filled in from it.

@@ -52,7 +52,7 @@ serve() {
 		--push "redirect-gateway def1 ipv6" --push "dhcp-option DNS 10.8.0.1" \
 		--push "dhcp-option DNS6 fd00:8::1" "$@" >>"$TMP/srv-$name.out" 2>&1 &
 	SRV_PID=$!
-	BG_PIDS+=($SRV_PID)
+	BG_PIDS+=("$SRV_PID")
 	check "server '$name' is up" wait_until 20 grep -qs "Initialization Sequence Completed" "$TMP/srv-$name.log"
 }
 # connect: OpenVPN as qubes-vpn.service runs it, on the imported
@@ -63,7 +63,7 @@ connect() {
 	"$QB/exec.sh" "$VPN" "${PRIV[@]}" "${CLIENT_CMD[@]}" --log-append "$TMP/client.log" \
 		>>"$TMP/client.out" 2>&1 &
 	CLIENT_PID=$!
-	BG_PIDS+=($CLIENT_PID)
+	BG_PIDS+=("$CLIENT_PID")
 }
 # through NAME: connected, and a downstream qube uses the tunnel and the
 # VPN's DNS; then disconnected again.
