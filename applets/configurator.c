@@ -394,9 +394,12 @@ static int normalise(struct conf_ctx *c, const char *text)
 			if (!c->check_only)
 				return -1;
 		}
+		/* Credentials asked for on a terminal nobody sees; or new ones
+		 * wanted (--credentials). */
 		if ((!strcmp(name, "auth-user-pass") && (c->want_creds || (!na && !c->inline_creds))) ||
-		    (!strcmp(name, "askpass") && !na)) {
+		    (!strcmp(name, "askpass") && (c->want_creds || !na))) {
 			int creds = name[1] == 'u';   /* auth-user-pass, not askpass */
+			const char *file = creds ? CRED_NAME : PASS_NAME;
 
 			if (c->check_only) {
 				say(c, 0, n, "'%s' without a file: OpenVPN would ask on a terminal "
@@ -404,14 +407,14 @@ static int normalise(struct conf_ctx *c, const char *text)
 				goto next;
 			}
 			*(creds ? &c->need_creds : &c->need_pass) = 1;
-			if (na && !strcmp(arg[0], CRED_NAME)) {   /* already ours */
+			if (na && !strcmp(arg[0], file)) {   /* already ours */
 				rc = put_line(c, orig);
 				goto next;
 			}
 			snprintf(repl, sizeof(repl), "%s # qubes-vpn-configurator: was '%s'",
 				 creds ? "auth-user-pass " CRED_NAME : "askpass " PASS_NAME, shown);
 			say(c, 1, n, "'%s' now reads %s/%s (mode 0600, owned by " VPN_USER ")",
-			    shown, c->dir, creds ? CRED_NAME : PASS_NAME);
+			    shown, c->dir, file);
 			rc = put_line(c, repl);
 			goto next;
 		}
@@ -434,11 +437,9 @@ next:
 		log_err("the inline block that ends with %s is not closed", block);
 		return -1;
 	}
-	if (c->want_creds && !c->need_creds && !c->check_only) {
-		c->need_creds = 1;
-		say(c, 1, n + 1, "added 'auth-user-pass " CRED_NAME "'");
-		return put_line(c, "auth-user-pass " CRED_NAME
-				" # qubes-vpn-configurator: added for --credentials") < 0 ? -1 : 0;
+	if (c->want_creds && !c->need_creds && !c->need_pass) {
+		log_err("--credentials: the configuration asks for none (no auth-user-pass, no askpass)");
+		return -1;
 	}
 	return 0;
 }

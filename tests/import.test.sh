@@ -246,6 +246,33 @@ check_contains "... then the password" "$t" "Password: "
 check_fails "... which is not echoed" grep -q 'Hidden-5ecret' "$TMP/tty.out"
 check_eq "... and stored" "$(cat "$CFG/credentials")" "$(printf 'frank\nHidden-5ecret')"
 
+# A passphrase-protected key: askpass without a file.
+openssl pkey -in "$PKI/client.key" -aes256 -passout pass:k3y-Phrase -out "$TMP/enc.key"
+awk -v enc="$TMP/enc.key" '/^<key>$/ { print; while ((getline l <enc) > 0) print l; skip = 1; next }
+	/^<\/key>$/ { skip = 0 } !skip' "$TMP/in/openvpn-install.ovpn" >"$TMP/in/askpass.ovpn"
+echo askpass >>"$TMP/in/askpass.ovpn"
+n=$(wc -l <"$TMP/in/askpass.ovpn")
+printf 'wrong\n' >"$TMP/stdin"
+good=$(conf_sum)
+check_fails "askpass, a wrong passphrase: OpenVPN cannot load the key, refused" \
+	qv --import "$TMP/in/askpass.ovpn" --credentials-from -
+check_contains "... in its words" "$(out)" "openvpn: Cannot load private key file [[INLINE]]"
+check_eq "... the working configuration is kept" "$(conf_sum)" "$good"
+printf 'k3y-Phrase\n' >"$TMP/stdin"
+check "askpass, the right passphrase: imported" qv --import "$TMP/in/askpass.ovpn" --credentials --credentials-from -
+check_contains "... askpass reads the stored passphrase" "$(out)" \
+	"line $n: 'askpass' now reads $CFG/passphrase (mode 0600, owned by qubes-vpn)"
+check_contains "... and OpenVPN, loading the key with it, accepts it" "$(out)" "OpenVPN accepts it"
+check_eq "... the passphrase file: mode 0600, the unit's user" "$(stat -c '%a %u %g' "$CFG/passphrase")" "600 4242 4343"
+check_eq "... holding the passphrase" "$(cat "$CFG/passphrase")" k3y-Phrase
+check_fails "... never shown" grep -q 'k3y-Phrase' "$TMP/out"
+
+good=$(conf_sum)
+check_fails "--credentials for a configuration that asks for none: refused" \
+	qv --import "$TMP/in/comp-lzo.ovpn" --credentials
+check_contains "... said" "$(out)" "--credentials: the configuration asks for none"
+check_eq "... the configuration is kept" "$(conf_sum)" "$good"
+
 # ---- the dry run itself, seen by a stand-in openvpn ----
 mkdir -p "$TMP/fake" "$TMP/rec"
 chmod 777 "$TMP/rec"
