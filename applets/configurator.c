@@ -725,18 +725,18 @@ static int store_credentials(const struct conf_ctx *c, const char *from, uid_t u
 
 /* ---- the dry run ---- */
 
-/* OpenVPN reads dir/name with the options the unit adds (the hooks are
- * this binary), as the unit's user, stdin /dev/null, a minimal
+/* OpenVPN reads the configuration file conf, in dir (its --cd), with the
+ * options the unit adds (the hooks are this binary), as the unit's user, stdin /dev/null, a minimal
  * environment, in the network namespace the caller made empty. Once it
  * has read every option and file and tries to reach its server it can
  * only fail and restart (SIGUSR1): that is a pass. Exiting before, or
  * DRY_RUN_MS without either, is a refusal. Its output is kept in out.
  * 0 accepted, 1 refused, -errno. */
-static int dry_run(const char *dir, const char *name, uid_t uid, gid_t gid, char *out, size_t size)
+static int dry_run(const char *dir, const char *conf, uid_t uid, gid_t gid, char *out, size_t size)
 {
 	static char *const envp[] = { "PATH=" HELPER_DEFAULT_PATH, "LANG=C", NULL };
 	char exe[512];
-	char *argv[] = { "openvpn", "--cd", (char *)dir, "--config", (char *)name,
+	char *argv[] = { "openvpn", "--cd", (char *)dir, "--config", (char *)conf,
 			 "--route-noexec", "--script-security", "2", "--up", exe, "--down", exe,
 			 "--up-restart", "--persist-tun", "--verb", "1", "--suppress-timestamps",
 			 "--connect-retry", "0", "--connect-retry-max", "1", NULL };
@@ -855,7 +855,7 @@ int configurator_main(int argc, char **argv)
 	static char old[CONFIG_MAX], new[CONFIG_MAX], norm[CONFIG_MAX + CONFIG_MAX / 2];
 	static char said[8192];
 	const char *dir = CONFIG_DIR, *import = NULL, *cred_from = NULL;
-	char conf[512], next[600];
+	char conf[512], next[600], tmpdir[] = "/tmp/qubes-vpn-dryrun.XXXXXX", cand[64];
 	struct conf_ctx c = { 0 };
 	struct account pw, gr;
 	size_t oldlen = 0, newlen = 0;
@@ -964,36 +964,45 @@ int configurator_main(int argc, char **argv)
 		return 1;
 	}
 
-	/* OpenVPN reads the new file where it will live, then it replaces
-	 * the old one; else the old one stays. */
-	snprintf(next, sizeof(next), "%s/.%s.new", dir, CONFIG_NAME);
-	unlink(next);
-	rc = write_file(next, norm, c.len, 0640, 0, vpn_gid);
-	if (rc < 0) {
-		log_err("writing %s: %s", next, strerror(-rc));
+	/* OpenVPN reads the new text from a private directory, with DIR as
+	 * its working directory (relative paths resolve as they will): DIR,
+	 * which qubes-vpn-config.path watches, sees nothing of a refusal. */
+	if (!mkdtemp(tmpdir) || chown(tmpdir, 0, vpn_gid) < 0 || chmod(tmpdir, 0750) < 0) {
+		log_err("a directory for the dry run: %s", strerror(errno));
+		rmdir(tmpdir);
 		return 1;
 	}
+	snprintf(cand, sizeof(cand), "%s/" CONFIG_NAME, tmpdir);
+	rc = write_file(cand, norm, c.len, 0640, 0, vpn_gid);
 	/* Nothing OpenVPN does in the dry run can reach a network: from
 	 * here on this process (which needs none) and its children have a
 	 * network namespace of their own, with nothing in it. */
-	if (unshare(CLONE_NEWNET) < 0) {
-		log_err("a network namespace for the dry run: %s", strerror(errno));
-		unlink(next);
-		return 1;
-	}
-	rc = dry_run(dir, next + strlen(dir) + 1, c.vpn_uid, vpn_gid, said, sizeof(said));
+	if (rc == 0 && unshare(CLONE_NEWNET) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = dry_run(dir, cand, c.vpn_uid, vpn_gid, said, sizeof(said));
+	else
+		log_err("preparing the dry run: %s", strerror(-rc));
+	if (rc > 0)
+		show_refusal(said, cand, norm, import ? import : "the edited configuration");
+	unlink(cand);
+	rmdir(tmpdir);
 	if (rc != 0) {
-		if (rc > 0)
-			show_refusal(said, next + strlen(dir) + 1, norm, import ? import : "the edited configuration");
 		log_err("%s: nothing replaced, %s is kept as it was",
 			rc > 0 ? "OpenVPN refuses the new configuration" :
 			rc == -ETIMEDOUT ? "OpenVPN did not finish reading it within 10 s" :
 			rc == -ENOENT ? "openvpn is not installed" : strerror(-rc), conf);
-		unlink(next);
 		return 1;
 	}
-	if (rename(next, conf) < 0) {
-		log_err("replacing %s: %s", conf, strerror(errno));
+	/* Then the same text replaces the configuration: written whole
+	 * beside it, renamed over it. */
+	snprintf(next, sizeof(next), "%s/.%s.new", dir, CONFIG_NAME);
+	unlink(next);
+	rc = write_file(next, norm, c.len, 0640, 0, vpn_gid);
+	if (rc == 0 && rename(next, conf) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		log_err("replacing %s: %s", conf, strerror(-rc));
 		unlink(next);
 		return 1;
 	}

@@ -132,6 +132,7 @@ qv --import "$TMP/in/good.ovpn" --credentials-from -
 good=$(conf_sum)
 : >"$TMP/stdin"
 sed 's/^auth-nocache$/auth-nocache please/' "$TMP/in/good.ovpn" >"$TMP/in/broken.ovpn"
+dir_time=$(stat -c %y "$CFG")
 check_fails "a configuration OpenVPN refuses: import fails" qv --import "$TMP/in/broken.ovpn"
 o=$(out)
 check_contains "... OpenVPN's reason is passed on" "$o" "openvpn: Options error:"
@@ -140,6 +141,7 @@ check_contains "... and the line is named, in the user's file" "$o" \
 check_contains "... said plainly" "$o" "OpenVPN refuses the new configuration: nothing replaced"
 check_eq "... the working configuration is kept" "$(conf_sum)" "$good"
 check_eq "... no temporary file is left" "$(ls -A "$CFG" | tr '\n' ' ')" "credentials qubes-vpn.conf "
+check_eq "... the directory the unit's path watch sees never changed" "$(stat -c %y "$CFG")" "$dir_time"
 # Past option parsing: a certificate OpenVPN cannot load.
 awk '/^<ca>$/ { print; print "-----BEGIN CERTIFICATE-----"; print "bm90IGEgY2VydGlmaWNhdGU="; print "-----END CERTIFICATE-----"; skip = 1; next } /^<\/ca>$/ { skip = 0 } !skip' \
 	"$TMP/in/good.ovpn" >"$TMP/in/badca.ovpn"
@@ -296,10 +298,12 @@ check_eq "dry run: no network but loopback" "$(tr '\n' ' ' <"$TMP/rec/netdev")" 
 # The options our unit adds, read from the unit, with the hooks and the
 # configuration directory replaced as the dry run replaces them.
 unit_opts=$(sed -n 's/^ExecStart=[^ ]* //p' "$TOP/units/qubes-vpn.service" |
-	sed "s|/usr/sbin/qubes-vpn-[a-z]*|HOOK|g; s|/rw/config/qubes-vpn|$CFG|; s|qubes-vpn.conf|.qubes-vpn.conf.new|")
-got_opts=$(sed -n '1,/^--persist-tun$/p' "$TMP/rec/argv" | tr '\n' ' ' | sed "s|$(readlink -f "$QV")|HOOK|g; s| $||")
-check_eq "dry run: the unit's options, its hooks this binary, the new file where the real one lives" \
+	sed "s|/usr/sbin/qubes-vpn-[a-z]*|HOOK|g; s|/rw/config/qubes-vpn|$CFG|; s|--config qubes-vpn.conf|--config NEW|")
+got_opts=$(sed -n '1,/^--persist-tun$/p' "$TMP/rec/argv" | tr '\n' ' ' |
+	sed "s|$(readlink -f "$QV")|HOOK|g; s|/tmp/qubes-vpn-dryrun\.[A-Za-z0-9]*/qubes-vpn.conf|NEW|; s| $||")
+check_eq "dry run: the unit's options, its hooks this binary, the configuration's directory its working directory" \
 	"$got_opts" "$unit_opts"
+check_eq "dry run: its private directory is gone" "$(ls -d /tmp/qubes-vpn-dryrun.* 2>/dev/null)" ""
 touch "$TMP/fake/hang"
 good=$(conf_sum)
 start=$SECONDS
