@@ -909,9 +909,9 @@ int configurator_main(int argc, char **argv)
 			log_err("%s does not exist", conf);
 			return 1;
 		}
-		normalise(&c, old);
+		rc = normalise(&c, old);
 		printf("%s: %d warning%s\n", conf, c.warnings, c.warnings == 1 ? "" : "s");
-		return 0;
+		return rc < 0;
 	}
 	if (!c.has_vpn_user) {
 		log_err("there is no user " VPN_USER " to run OpenVPN as: is qubes-vpn installed?");

@@ -158,6 +158,11 @@ refused_input() {
 { echo client; printf '# %0253d\n' 0; echo 'up /bin/sh'; } >"$TMP/in/x.ovpn"
 refused_input "a 255-byte line (OpenVPN would read its end as a line)" \
 	"line 2 is longer than 254 bytes"
+cp "$CFG/qubes-vpn.conf" "$TMP/saved.conf"
+cp "$TMP/in/x.ovpn" "$CFG/qubes-vpn.conf"
+check_fails "--check on such a file fails too" qv --check
+check_contains "... saying why" "$(out)" "line 2 is longer than 254 bytes"
+cp "$TMP/saved.conf" "$CFG/qubes-vpn.conf"
 printf 'client\ndev tun\nremote a 1\x00\nup /bin/sh\n' >"$TMP/in/x.ovpn"
 refused_input "a NUL byte" "has NUL bytes"
 printf 'client\n"up /bin/sh\n' >"$TMP/in/x.ovpn"
