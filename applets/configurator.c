@@ -79,8 +79,12 @@ static const char sample[] =
 "# here: the qubes-vpn hooks route all traffic of attached qubes through the\n"
 "# tunnel and block it whenever the tunnel is down.\n"
 "#\n"
-"# Put credential files beside this one, owned by " VPN_USER " with mode 0600:\n"
-"#   sudo chown " VPN_USER " FILE && sudo chmod 0600 FILE\n"
+"# To start from your provider's .ovpn file instead, quit and run\n"
+"#   sudo qubes-vpn-configurator --import FILE.ovpn\n"
+"# For a user name and password, leave 'auth-user-pass' without a file:\n"
+"# you are asked for them when you save, and they are kept in\n"
+"# " CRED_NAME " (mode 0600, owned by " VPN_USER "). Other files go beside\n"
+"# this one, owned by " VPN_USER ", mode 0600 for secrets.\n"
 "\n"
 "client\n"
 "dev tun\n"
@@ -92,7 +96,7 @@ static const char sample[] =
 "ca ca.crt\n"
 "cert client.crt\n"
 "key client.key\n"
-"# auth-user-pass credentials.txt\n"
+"# auth-user-pass\n"
 "# tls-crypt tls-crypt.key\n";
 /* ---- reading a configuration as OpenVPN does, and normalising it ---- */
 
