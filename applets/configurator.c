@@ -729,6 +729,34 @@ static int store_credentials(const struct conf_ctx *c, const char *from, uid_t u
 
 /* ---- the dry run ---- */
 
+/* Under SELinux, a program run from an unconfined user's process may
+ * enter its own domain (Fedora starts OpenVPN in openvpn_t), where the
+ * dry run's pipe and files may not be its to use: the next exec keeps
+ * this process's domain, as the editor and the other helpers do. Without
+ * SELinux nothing changes (AppArmor refuses a context as its exec value;
+ * without a security module there is nothing to read). */
+static void keep_domain_on_exec(void)
+{
+	char ctx[256];
+	ssize_t n = -1;
+	int fd = open("/proc/thread-self/attr/current", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, ctx, sizeof(ctx) - 1);
+		close(fd);
+	}
+	while (n > 0 && (ctx[n - 1] == '\0' || ctx[n - 1] == '\n'))
+		n--;
+	if (n <= 0)
+		return;
+	fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, ctx, (size_t)n) != n)
+			log_debug("SELinux: keeping the domain for the dry run: %s", strerror(errno));
+		close(fd);
+	}
+}
+
 /* OpenVPN reads the configuration file conf, in dir (its --cd), with the
  * options the unit adds (the hooks are this binary), as the unit's user, stdin /dev/null, a minimal
  * environment, in the network namespace the caller made empty. Once it
@@ -859,8 +887,9 @@ int configurator_main(int argc, char **argv)
 	static char old[CONFIG_MAX], new[CONFIG_MAX], norm[CONFIG_MAX + CONFIG_MAX / 2];
 	static char said[8192];
 	const char *dir = CONFIG_DIR, *import = NULL, *cred_from = NULL;
-	char conf[512], next[600], tmpdir[] = "/tmp/qubes-vpn-dryrun.XXXXXX", cand[64];
+	char conf[512], next[600], checkdir[600], cand[640];
 	struct conf_ctx c = { 0 };
+	struct stat st;
 	struct account pw, gr;
 	size_t oldlen = 0, newlen = 0;
 	int check_only = 0, i, rc, have_old;
@@ -968,29 +997,37 @@ int configurator_main(int argc, char **argv)
 		return 1;
 	}
 
-	/* OpenVPN reads the new text from a private directory, with DIR as
-	 * its working directory (relative paths resolve as they will): DIR,
-	 * which qubes-vpn-config.path watches, sees nothing of a refusal. */
-	if (!mkdtemp(tmpdir) || chown(tmpdir, 0, vpn_gid) < 0 || chmod(tmpdir, 0750) < 0) {
-		log_err("a directory for the dry run: %s", strerror(errno));
-		rmdir(tmpdir);
-		return 1;
+	/* OpenVPN reads the new text from DIR/.dry-run (made once, root,
+	 * group qubes-vpn, 0750; under SELinux labelled as DIR is), with DIR
+	 * as its working directory (relative paths resolve as they will):
+	 * DIR itself, which qubes-vpn-config.path watches, sees nothing of a
+	 * refusal. */
+	snprintf(checkdir, sizeof(checkdir), "%s/.dry-run", dir);
+	snprintf(cand, sizeof(cand), "%s/" CONFIG_NAME, checkdir);
+	rc = 0;
+	if ((mkdir(checkdir, 0750) < 0 && errno != EEXIST) || lstat(checkdir, &st) < 0 ||
+	    (S_ISDIR(st.st_mode) && (chown(checkdir, 0, vpn_gid) < 0 || chmod(checkdir, 0750) < 0)))
+		rc = -errno;
+	else if (!S_ISDIR(st.st_mode))   /* never followed: a link is refused */
+		rc = -ENOTDIR;
+	if (rc == 0) {
+		unlink(cand);
+		rc = write_file(cand, norm, c.len, 0640, 0, vpn_gid);
 	}
-	snprintf(cand, sizeof(cand), "%s/" CONFIG_NAME, tmpdir);
-	rc = write_file(cand, norm, c.len, 0640, 0, vpn_gid);
 	/* Nothing OpenVPN does in the dry run can reach a network: from
 	 * here on this process (which needs none) and its children have a
 	 * network namespace of their own, with nothing in it. */
 	if (rc == 0 && unshare(CLONE_NEWNET) < 0)
 		rc = -errno;
-	if (rc == 0)
+	if (rc == 0) {
+		keep_domain_on_exec();
 		rc = dry_run(dir, cand, c.vpn_uid, vpn_gid, said, sizeof(said));
-	else
-		log_err("preparing the dry run: %s", strerror(-rc));
+	} else {
+		log_err("preparing the dry run in %s: %s", checkdir, strerror(-rc));
+	}
 	if (rc > 0)
 		show_refusal(said, cand, norm, import ? import : "the edited configuration");
 	unlink(cand);
-	rmdir(tmpdir);
 	if (rc != 0) {
 		log_err("%s: nothing replaced, %s is kept as it was",
 			rc > 0 ? "OpenVPN refuses the new configuration" :

@@ -64,7 +64,9 @@ check_eq "commercial: the inline tls-crypt key is untouched" \
 	"$(sed -n '/^<tls-crypt>$/,/^<\/tls-crypt>$/p' "$CFG/qubes-vpn.conf" | sed '1d;$d')" "$(cat "$PKI/tls-crypt.key")"
 check_eq "the written configuration: mode 0640, root, group qubes-vpn" \
 	"$(stat -c '%a %u %g' "$CFG/qubes-vpn.conf")" "640 0 4343"
-check_eq "no temporary file is left" "$(ls -A "$CFG" | tr '\n' ' ')" "credentials qubes-vpn.conf "
+check_eq "no temporary file is left (the dry run's directory is empty)" \
+	"$(ls -A "$CFG" "$CFG/.dry-run" | tr '\n' ' ')" "$CFG: .dry-run credentials qubes-vpn.conf  $CFG/.dry-run: "
+check_eq "the dry run's directory: mode 0750, root, group qubes-vpn" "$(stat -c '%a %u %g' "$CFG/.dry-run")" "750 0 4343"
 : >"$TMP/stdin"
 check "importing the written file again: accepted" qv --import "$CFG/qubes-vpn.conf"
 check_contains "... with nothing left to change (and the stored credentials kept)" "$(out)" "(0 changes, 0 warnings)"
@@ -140,7 +142,8 @@ check_contains "... and the line is named, in the user's file" "$o" \
 	"line 20 of $TMP/in/broken.ovpn: auth-nocache please"
 check_contains "... said plainly" "$o" "OpenVPN refuses the new configuration: nothing replaced"
 check_eq "... the working configuration is kept" "$(conf_sum)" "$good"
-check_eq "... no temporary file is left" "$(ls -A "$CFG" | tr '\n' ' ')" "credentials qubes-vpn.conf "
+check_eq "... no temporary file is left" "$(ls -A "$CFG" "$CFG/.dry-run" | tr '\n' ' ')" \
+	"$CFG: .dry-run credentials qubes-vpn.conf  $CFG/.dry-run: "
 check_eq "... the directory the unit's path watch sees never changed" "$(stat -c %y "$CFG")" "$dir_time"
 # Past option parsing: a certificate OpenVPN cannot load.
 awk '/^<ca>$/ { print; print "-----BEGIN CERTIFICATE-----"; print "bm90IGEgY2VydGlmaWNhdGU="; print "-----END CERTIFICATE-----"; skip = 1; next } /^<\/ca>$/ { skip = 0 } !skip' \
@@ -148,6 +151,15 @@ awk '/^<ca>$/ { print; print "-----BEGIN CERTIFICATE-----"; print "bm90IGEgY2Vyd
 check_fails "a CA certificate OpenVPN cannot load: refused" qv --import "$TMP/in/badca.ovpn"
 check_contains "... in OpenVPN's words" "$(out)" "openvpn: Cannot load CA certificate file [[INLINE]]"
 check_eq "... the working configuration is kept" "$(conf_sum)" "$good"
+
+rmdir "$CFG/.dry-run"
+mkdir "$TMP/elsewhere"
+ln -s "$TMP/elsewhere" "$CFG/.dry-run"
+check_fails "the dry run's directory a symlink: refused" qv --import "$TMP/in/good.ovpn"
+check_contains "... said" "$(out)" "preparing the dry run in $CFG/.dry-run: Not a directory"
+check_eq "... nothing written through it" "$(ls -A "$TMP/elsewhere")" ""
+check_eq "... the working configuration is kept" "$(conf_sum)" "$good"
+rm "$CFG/.dry-run"
 
 # refused_input NAME FILE-CONTENT-CMD MESSAGE: hostile input the normaliser refuses.
 refused_input() {
@@ -305,10 +317,10 @@ check_eq "dry run: no network but loopback" "$(tr '\n' ' ' <"$TMP/rec/netdev")" 
 unit_opts=$(sed -n 's/^ExecStart=[^ ]* //p' "$TOP/units/qubes-vpn.service" |
 	sed "s|/usr/sbin/qubes-vpn-[a-z]*|HOOK|g; s|/rw/config/qubes-vpn|$CFG|; s|--config qubes-vpn.conf|--config NEW|")
 got_opts=$(sed -n '1,/^--persist-tun$/p' "$TMP/rec/argv" | tr '\n' ' ' |
-	sed "s|$(readlink -f "$QV")|HOOK|g; s|/tmp/qubes-vpn-dryrun\.[A-Za-z0-9]*/qubes-vpn.conf|NEW|; s| $||")
+	sed "s|$(readlink -f "$QV")|HOOK|g; s|$CFG/.dry-run/qubes-vpn.conf|NEW|; s| $||")
 check_eq "dry run: the unit's options, its hooks this binary, the configuration's directory its working directory" \
 	"$got_opts" "$unit_opts"
-check_eq "dry run: its private directory is gone" "$(ls -d /tmp/qubes-vpn-dryrun.* 2>/dev/null)" ""
+check_eq "dry run: its copy is gone" "$(ls -A "$CFG/.dry-run")" ""
 touch "$TMP/fake/hang"
 good=$(conf_sum)
 start=$SECONDS
