@@ -8,6 +8,7 @@
 #include "../lib/rundir.h"
 #include "../lib/accounts.h"
 #include "../lib/helper.h"
+#include "../lib/ovpnenv.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -231,17 +232,14 @@ static int write_file(const char *path, const char *data, size_t len, mode_t mod
 static void editing_user(uid_t *uid, gid_t *gid)
 {
 	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
-	char *end;
 	unsigned long v;
 
 	*uid = getuid();
 	*gid = getgid();
 	if (u && g && getuid() == 0) {
-		v = strtoul(u, &end, 10);
-		if (*u && !*end && v > 0 && v < 0xfffffffe)
+		if (parse_decimal(u, &v) == 0 && v > 0 && v < 0xfffffffe)
 			*uid = (uid_t)v;
-		v = strtoul(g, &end, 10);
-		if (*g && !*end && v < 0xfffffffe)
+		if (parse_decimal(g, &v) == 0 && v < 0xfffffffe)
 			*gid = (gid_t)v;
 	}
 }

@@ -3,6 +3,7 @@
 #include "applets.h"
 #include "../lib/gateway.h"
 #include "../lib/log.h"
+#include "../lib/notify.h"
 #include "../lib/rundir.h"
 
 #include <stdio.h>
@@ -25,7 +26,10 @@ static const char usage[] =
 "                 forwarded before (never those of this qube's own)\n"
 "  blackhole      return to the blocked state: drop every non-blackhole\n"
 "                 route from table 78, disable the VPN DNS redirect, and\n"
-"                 repair any missing piece (what the down hook does)\n"
+"                 repair any missing piece (what the down hook does; the\n"
+"                 unit's ExecStopPost, so when the state file still says\n"
+"                 connected, OpenVPN died without its down hook and the\n"
+"                 disconnection is recorded in RUNDIR/events)\n"
 "  off            remove everything 'on' created, and nothing else\n"
 "  status         show the state, the tunnel and the drop counters\n"
 "  status --check exit 1, naming what is missing, unless every piece of\n"
@@ -125,6 +129,12 @@ int forwarding_main(int argc, char **argv)
 
 	if (!strcmp(cmd, "on") || !strcmp(cmd, "blackhole")) {
 		int err = !strcmp(cmd, "on") ? gw_on() : gw_blackhole(NULL);
+
+		/* OpenVPN killed or crashed: no down hook told anyone. */
+		if (!strcmp(cmd, "blackhole") && state_connected())
+			notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
+				     "OpenVPN stopped without its down hook; all traffic of "
+				     "attached qubes is blocked");
 
 		/* Not connected either way: qubes-vpn-resolv gives this qube
 		 * the NetVM's resolvers back. */
