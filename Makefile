@@ -70,6 +70,9 @@ $(QVBIN): $(OBJS)
 # copies (searched before libmnl's include/, which carries old copies of a
 # few of them).
 MUSL_CC    ?= musl-gcc
+# Only in the static binary: our printf family in place of musl's, which
+# links its floating-point formatter (lib/static/printf.c says why).
+STATIC_SRCS := lib/static/printf.c
 LIBMNL_SRC ?=
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 KHDR_DIR   := build/kernel-headers
@@ -113,23 +116,32 @@ static: $(KHDR_DIR)/.stamp
 		$(MUSL_CC) $(MUSL_OPT) -DHAVE_VISIBILITY_HIDDEN -I$(MNL_BUILD) -I$(KHDR_DIR) \
 			-I$(MNL_TREE)/include -c $$f -o $(MNL_BUILD)/$$(basename $$f .c).o || exit 1; \
 	done
-	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(MNL_BUILD)/*.o
+	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(STATIC_SRCS) $(MNL_BUILD)/*.o
 	$(STRIP) -R .comment $(STATIC_BIN)
 	@echo "$(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes, libmnl from $(LIBMNL_SRC)"
 
 # ---- tests ----
 # unit.c tests nl/ and lib/'s parsers: no root, no network, seconds.
-UNIT_OBJS := $(NL_OBJS) $(call lib,qubesdb log rundir ovpnenv sanitize message)
+UNIT_OBJS := $(NL_OBJS) $(call lib,qubesdb log rundir)
 
 $(O)/tests/unit: tests/unit.c tests/golden.h $(UNIT_OBJS)
 	@mkdir -p $(O)/tests
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -MMD -MP -o $@ tests/unit.c $(UNIT_OBJS) $(MNL_LIBS)
 
--include $(O)/tests/unit.d
+# unit-lib.c tests lib/'s pure parsers (ovpnenv on the fixtures, the
+# sanitizer, the notification message).
+UNIT_LIB_OBJS := $(call lib,ovpnenv log rundir sanitize message) $(O)/nl/nl.o
 
-# `make unit`: the unit tests alone, as any user.
-unit: $(O)/tests/unit
-	cd tests && $(CURDIR)/$(O)/tests/unit
+$(O)/tests/unit-lib: tests/unit-lib.c $(UNIT_LIB_OBJS)
+	@mkdir -p $(O)/tests
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -MMD -MP -o $@ tests/unit-lib.c $(UNIT_LIB_OBJS) $(MNL_LIBS)
+
+-include $(O)/tests/unit.d $(O)/tests/unit-lib.d
+
+# `make unit`: the unit tests alone, as any user, in seconds.
+unit: $(O)/tests/unit $(O)/tests/unit-lib
+	$(O)/tests/unit
+	cd tests && $(CURDIR)/$(O)/tests/unit-lib
 
 # `make test T=hooks`: one integration test (tests/hooks.test.sh) against
 # the development build (root; QV=... picks another binary).
@@ -210,8 +222,8 @@ lint:
 # LIBMNL_SRC too.
 CHECK_BIN := $(if $(filter 1,$(SANITIZE)),$(QVBIN),$(STATIC_BIN))
 
-check: $(if $(filter 1,$(SANITIZE)),$(QVBIN),static) $(O)/tests/unit layers lint fuzz-short
-	QV=$(CURDIR)/$(CHECK_BIN) UNIT=$(CURDIR)/$(O)/tests/unit \
+check: $(if $(filter 1,$(SANITIZE)),$(QVBIN),static) $(O)/tests/unit $(O)/tests/unit-lib layers lint fuzz-short
+	QV=$(CURDIR)/$(CHECK_BIN) UNIT=$(CURDIR)/$(O)/tests/unit UNIT_LIB=$(CURDIR)/$(O)/tests/unit-lib \
 		LIBMNL_SRC=$(if $(LIBMNL_SRC),$(abspath $(LIBMNL_SRC))) tests/run
 
 # BIN=build/static/qubes-vpn installs the static build instead.

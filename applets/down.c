@@ -1,5 +1,11 @@
 /* down.c - OpenVPN's --down hook: back to the blocked state, whatever is
- * already gone (the tunnel device, routes, the DNS redirect). */
+ * already gone (the tunnel device, routes, the DNS redirect).
+ *
+ * Usage: qubes-vpn-down [DEV ...]   (as OpenVPN runs it; dev= in the
+ * environment names the tunnel). Runs as the unit's user with
+ * CAP_NET_ADMIN only. Contract: on exit the gateway is blocked (gw_blackhole
+ * repairs any missing piece); the state file says so; an event is recorded.
+ * Exit status: 0 blocked, 1 failed (the message names what), 2 usage. */
 #include "applets.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
@@ -26,16 +32,10 @@ int down_main(int argc, char **argv)
 	const char *dev = getenv("dev");
 	const char *ctx = getenv("script_context");
 	int restart = (ctx && !strcmp(ctx, "restart")) || (argc > 6 && !strcmp(argv[6], "restart"));
+	int rc = gw_hook_begin(argc, argv, usage);
 
-	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (argc > 7)
-		usage_error("too many arguments (OpenVPN passes at most 6)");
-	if (require_net_admin() < 0)
-		return 1;
-	gateway_lock();
+	if (rc >= 0)
+		return rc;
 	if (dev && !valid_ifname(dev)) {
 		log_warn("dev is not a valid interface name: blocking without it");
 		dev = NULL;

@@ -1,5 +1,12 @@
 /* forwarding.c - the fail-closed steady state: arm, block, disarm and
- * inspect the kill switch. */
+ * inspect the kill switch.
+ *
+ * Usage: qubes-vpn-forwarding on|blackhole|off|status [--check|--pieces]
+ * (qubes-vpn-forwarding.service runs `on` at boot, before any VPN; the
+ * VPN unit's ExecStopPost runs `blackhole`). Needs CAP_NET_ADMIN. Contract:
+ * `on` and `blackhole` end blocked or fail leaving at least what the kernel
+ * accepted (never less blocked than before); `off` removes only what `on`
+ * created. Exit status: 0 success, 1 failure or incomplete, 2 usage. */
 #include "applets.h"
 #include "../lib/gateway.h"
 #include "../lib/log.h"
@@ -86,7 +93,8 @@ static int status(int check)
 	       (unsigned long long)st.packets[GW_KS_MARK],
 	       (unsigned long long)st.packets[GW_KS_DROP],
 	       (unsigned long long)st.bytes[GW_KS_DROP],
-	       (unsigned long long)(st.packets[GW_KS_DNS_UDP] + st.packets[GW_KS_DNS_TCP]));
+	       (unsigned long long)st.packets[GW_KS_DNS_UDP] +
+	       (unsigned long long)st.packets[GW_KS_DNS_TCP]);
 	return complete ? 0 : 1;
 }
 

@@ -1,7 +1,11 @@
 /* notify-receive.c - the dom0 side of notifications: the qrexec service
  * qubesvpn.Notify. Trusts nothing it reads: the calling qube may be
  * compromised. Validates the message format strictly, sanitizes the text
- * again, and shows it with the calling qube's name as its source. */
+ * again, and shows it with the calling qube's name as its source.
+ *
+ * Usage: qubesvpn.Notify < MESSAGE (qrexec sets QREXEC_REMOTE_DOMAIN); the
+ * format is lib/message.h's. Exit status: 0 shown, 1 refused or not shown,
+ * 2 usage. */
 #include "applets.h"
 #include "../lib/log.h"
 #include "../lib/message.h"

@@ -1,6 +1,12 @@
 /* up.c - OpenVPN's --up hook: from OpenVPN's environment alone, switch the
  * gateway from "everything blocked" to "everything through the tunnel".
- * Any failure leaves it blocked and makes OpenVPN give up the connection. */
+ * Any failure leaves it blocked and makes OpenVPN give up the connection.
+ *
+ * Usage: qubes-vpn-up [DEV MTU ... init|restart]   (as OpenVPN runs it; the
+ * environment is what counts, validated by lib/ovpnenv.c). Runs as the
+ * unit's user with CAP_NET_ADMIN only. Contract: exit 0 only when
+ * downstream traffic leaves through DEV and nowhere else, its DNS only to
+ * accepted VPN servers; otherwise exit 1 with the gateway blocked. */
 #include "applets.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
@@ -101,16 +107,10 @@ int up_main(int argc, char **argv)
 	struct ovpn_env env;
 	struct gw_tunnel t;
 	char dns[256], server[80], body[400];
+	int rc = gw_hook_begin(argc, argv, usage);
 
-	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (argc > 7)
-		usage_error("too many arguments (OpenVPN passes at most 6)");
-	if (require_net_admin() < 0)
-		return 1;
-	gateway_lock();
+	if (rc >= 0)
+		return rc;
 	if (ovpn_env_parse(environ, &env) < 0)
 		return refuse();
 	/* OpenVPN's positional arguments must agree with its environment. */

@@ -135,7 +135,7 @@ int gw_dns_sleep(void)
 	nft_table_add_flags(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, NFT_TABLE_F_DORMANT, NULL, 0,
 			    "disabling " DNS_WHAT);
 	nft_batch_end(&b);
-	return gw_nft_commit(&b, 0, 0, "disabling " DNS_WHAT);
+	return gw_nft_commit(&b, 0, "disabling " DNS_WHAT);
 }
 
 int gw_dns_wake(const struct gw_tunnel *t)
@@ -160,7 +160,7 @@ int gw_dns_wake(const struct gw_tunnel *t)
 	else
 		put_dns_table(&b, t, desc);
 	nft_batch_end(&b);
-	err = gw_nft_commit(&b, 0, exists && !same, "installing " DNS_WHAT);
+	err = gw_nft_commit(&b, 0, "installing " DNS_WHAT);
 	return err < 0 ? err : !same;
 }
 

@@ -1,8 +1,7 @@
-/* gateway.c - builds and reads the gateway's kernel state.
- *
- * Routing: policy rules "fwmark 0x78 lookup 78" (IPv4, IPv6, priority 78);
- * table 78 holds a blackhole default (metric 999999) and, while connected,
- * a default route into the tunnel (metric 100) that wins over it.
+/* gateway.c - the gateway's states (on/blocked, connected, off), the kill
+ * switch, and the status read back from the kernel. The other pieces of
+ * the state live beside it: routing table 78 in route.c, the DNS table in
+ * dns.c, the conntrack flush in conntrack.c.
  *
  * The kill switch, table inet qubes-vpn, is the same in every state, so
  * connecting and disconnecting never rewrite it:
@@ -12,31 +11,21 @@
  *                            oifgroup 78 tcp flags syn: mss set rt mtu
  *   postrouting nat      90  oifgroup 78 masquerade
  * The tunnel device is recognised by interface group 78, which the up hook
- * sets: with no tunnel, nothing from downstream is forwarded at all.
- *
- * DNS, table inet qubes-vpn-dns, exists while connected: a nat prerouting
- * chain at dstnat - 10 (before Qubes' dnat-dns, so Qubes rebuilding its
- * chain cannot redirect) that DNATs the virtual DNS addresses to the VPN's
- * servers, or drops what is addressed to them when the VPN gave no server
- * of that family. Disconnecting makes it dormant; DNS then reaches no DNAT of ours
- * and the kill switch drops it. Its user data describes it, so a reconnect
- * with the same servers only wakes it up.
+ * sets: with no tunnel, nothing from downstream is forwarded at all. Its
+ * pieces, and those of routing, are listed once, in gw_pieces[].
  *
  * Connection tracking: after `on`, the conntrack entries of connections
  * forwarded before are deleted; when the up hook installs new DNS servers,
- * those of forwarded DNS connections to the virtual addresses (see
- * gw_flush_conntrack).
+ * those of forwarded DNS connections to the virtual addresses.
  *
  * Why tables are toggled rather than rewritten: every deletion of an
  * nf_tables object costs an RCU grace period (10-20 ms) when the socket is
  * released, and the next transaction waits for it on the commit mutex. */
-#define _GNU_SOURCE   /* pipe2 */
 #include "gw.h"
 #include "log.h"
 #include "rundir.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,45 +85,6 @@ int require_net_admin(void)
 
 /* ---- sockets ---- */
 
-/* Releasing an nfnetlink socket waits until nf_tables has freed what the
- * socket's last transaction deleted: nft_rcv_nl_event() flushes the
- * destroy work, which waits for an RCU grace period (10-20 ms here). The
- * transaction is committed and acknowledged by then, so nothing depends on
- * that wait: a child process holds the last reference, drops it only once
- * we have exited (EOF on a pipe whose write end only we hold), and pays the
- * wait instead of the caller (OpenVPN waits for its hooks). If anything
- * fails we simply close and wait ourselves. */
-static void nl_close_nowait(struct nl_sock *s)
-{
-	static int parent_alive[2] = { -1, -1 };
-	char c;
-	pid_t pid;
-	int fd;
-
-	if (parent_alive[0] < 0 && pipe2(parent_alive, O_CLOEXEC) < 0) {
-		nl_close(s);
-		return;
-	}
-	pid = fork();
-	if (pid == 0) {
-		gateway_lock_drop();    /* the next hook must not wait for us */
-		close(parent_alive[1]);
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			/* Hold no pipe of our caller open while we wait. */
-			dup2(fd, STDIN_FILENO);
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		while (read(parent_alive[0], &c, 1) < 0 && errno == EINTR)
-			;
-		nl_close(s);
-		_exit(0);
-	}
-	nl_close(s);
-}
-
-
 static int open_sock(struct nl_sock *s, int bus)
 {
 	int err = nl_open(s, bus);
@@ -145,43 +95,34 @@ static int open_sock(struct nl_sock *s, int bus)
 	return err;
 }
 
+/* One socket per bus for the whole run. Never closed here: the kernel
+ * closes them when the process exits (and atexit() would link musl's
+ * whole malloc into the static binary). */
 static struct nl_sock shared[2] = { { .fd = -1 }, { .fd = -1 } };
-
-static void close_shared(void)
-{
-	nl_close(&shared[0]);
-	nl_close(&shared[1]);
-}
 
 int gw_sock(int bus, struct nl_sock **out)
 {
 	struct nl_sock *s = &shared[bus == NETLINK_NETFILTER];
-	static int registered;
 	int err;
 
 	if (s->fd < 0) {
 		err = open_sock(s, bus);
 		if (err < 0)
 			return err;
-		if (!registered++)
-			atexit(close_shared);
 	}
 	*out = s;
 	return 0;
 }
 
-int gw_nft_commit(struct nl_buf *b, int ok, int deletes, const char *context)
+int gw_nft_commit(struct nl_buf *b, int ok, const char *context)
 {
 	struct nl_result res;
-	struct nl_sock own, *s = &own;
-	int err;
+	struct nl_sock *s;
+	int err = gw_sock(NETLINK_NETFILTER, &s);
 
-	err = deletes ? open_sock(&own, NETLINK_NETFILTER) : gw_sock(NETLINK_NETFILTER, &s);
 	if (err < 0)
 		return err;
 	err = nl_transact(s, b, ok, &res);
-	if (deletes)
-		nl_close_nowait(&own);
 	if (err < 0)
 		log_nl_error(context, &res);
 	return err;
@@ -299,7 +240,7 @@ static int killswitch_replace(int drop_dns_table)
 	if (drop_dns_table)
 		nft_table_del(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, "removing " DNS_WHAT);
 	nft_batch_end(&b);
-	return gw_nft_commit(&b, 0, 1, "installing " KS_WHAT);
+	return gw_nft_commit(&b, 0, "installing " KS_WHAT);
 }
 
 static int read_killswitch(struct gw_status *st);
@@ -417,7 +358,7 @@ int gw_off(void)
 	if (ks_exists)
 		nft_table_del(&b, NFPROTO_INET, GW_NFT_TABLE, "removing " KS_WHAT);
 	nft_batch_end(&b);
-	return gw_nft_commit(&b, NL_OK_MISSING, 1, "removing the nft tables");
+	return gw_nft_commit(&b, NL_OK_MISSING, "removing the nft tables");
 }
 
 /* ---- status ---- */
@@ -472,18 +413,17 @@ static int read_killswitch(struct gw_status *st)
 {
 	struct nl_result res;
 	struct nl_sock *s;
-	int err;
+	int err = gw_sock(NETLINK_NETFILTER, &s);
 
-	err = gw_sock(NETLINK_NETFILTER, &s);
 	if (err < 0)
-		return err;
+		return err;           /* logged */
 	err = nft_rule_dump(s, NFPROTO_INET, GW_NFT_TABLE, status_nft_rule, st, &res);
-	if (err < 0 && err != -ENOENT) {
-		log_nl_error("reading " KS_WHAT, &res);
-		return err;
-	}
 	st->present[GW_KS_TABLE] = err == 0;
-	return 0;
+	if (err == -ENOENT)
+		return 0;             /* no table: every piece of it missing */
+	if (err < 0)
+		log_nl_error("reading " KS_WHAT, &res);
+	return err;
 }
 
 int gw_read_status(struct gw_status *st)
@@ -537,4 +477,18 @@ int gw_status_complete(const struct gw_status *st)
 		if (!st->present[p])
 			return 0;
 	return 1;
+}
+
+int gw_hook_begin(int argc, char **argv, const char *usage)
+{
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc > 7)
+		usage_error("too many arguments (OpenVPN passes at most 6)");
+	if (require_net_admin() < 0)
+		return 1;
+	gateway_lock();
+	return -1;
 }

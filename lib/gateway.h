@@ -97,4 +97,10 @@ int gw_status_complete(const struct gw_status *st);
  * logs why it is needed and returns -EPERM. */
 int require_net_admin(void);
 
+/* What every OpenVPN hook does first: answer --help (usage on stdout),
+ * refuse more arguments than OpenVPN passes, require CAP_NET_ADMIN, take
+ * the gateway lock. Returns -1 to go on, otherwise the exit status the
+ * hook returns at once. */
+int gw_hook_begin(int argc, char **argv, const char *usage);
+
 #endif

@@ -24,10 +24,12 @@ static inline const char *gw_family_name(uint8_t family)
 /* The run's one socket for bus (NETLINK_ROUTE or NETLINK_NETFILTER),
  * opened on first use, closed at exit. */
 int gw_sock(int bus, struct nl_sock **out);
-/* One nfnetlink transaction, its error logged with context. deletes: it
- * deletes nf_tables objects, so it gets a socket of its own whose slow
- * release is left to a child (nl_close_nowait). */
-int gw_nft_commit(struct nl_buf *b, int ok, int deletes, const char *context);
+/* One nfnetlink transaction, its error logged with context. After one
+ * that deleted nf_tables objects, releasing the socket (at exit) waits for
+ * an RCU grace period, 10-20 ms: nf_tables frees what was deleted first.
+ * Only `forwarding on`/`off` and a reconnect with new DNS servers delete;
+ * switching states never does, so the hooks' usual path never waits. */
+int gw_nft_commit(struct nl_buf *b, int ok, const char *context);
 /* nft table inet NAME: *exists, and its flags and user data. */
 int gw_read_table(const char *name, struct nft_table_info *info, int *exists);
 

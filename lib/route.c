@@ -17,25 +17,15 @@
 
 static void blackhole_route(struct rt_route *r, uint8_t family)
 {
-	memset(r, 0, sizeof(*r));
-	r->family = family;
-	r->type = RTN_BLACKHOLE;
-	r->protocol = GW_PROTO;
-	r->table = GW_TABLE;
-	r->metric = GW_METRIC_BLACKHOLE;
+	*r = (struct rt_route){ .family = family, .type = RTN_BLACKHOLE, .protocol = GW_PROTO,
+				.table = GW_TABLE, .metric = GW_METRIC_BLACKHOLE };
 }
 
 void gw_policy_rule(struct rt_rule *r, uint8_t family)
 {
-	memset(r, 0, sizeof(*r));
-	r->family = family;
-	r->action = FR_ACT_TO_TBL;
-	r->protocol = GW_PROTO;
-	r->priority = GW_RULE_PRIORITY;
-	r->table = GW_TABLE;
-	r->has_fwmark = 1;
-	r->fwmark = GW_MARK;
-	r->fwmask = 0xffffffff;
+	*r = (struct rt_rule){ .family = family, .action = FR_ACT_TO_TBL, .protocol = GW_PROTO,
+			       .priority = GW_RULE_PRIORITY, .table = GW_TABLE,
+			       .has_fwmark = 1, .fwmark = GW_MARK, .fwmask = 0xffffffff };
 }
 
 /* Blackhole defaults (replaced, so a foreign route at our metric cannot
@@ -50,19 +40,23 @@ static int install_blackholes_and_rules(struct nl_sock *s)
 	struct nl_buf b;
 	int err;
 
+	static const char *const what[2][2] = {
+		{ "adding blackhole default route to table 78 (IPv4)",
+		  "adding policy rule 'fwmark 0x78 lookup 78' (IPv4)" },
+		{ "adding blackhole default route to table 78 (IPv6)",
+		  "adding policy rule 'fwmark 0x78 lookup 78' (IPv6)" },
+	};
+	unsigned i;
+
 	nl_buf_init(&b, buf, sizeof(buf));
-	blackhole_route(&r, AF_INET);
-	rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
-		     "adding blackhole default route to table 78 (IPv4)");
-	blackhole_route(&r, AF_INET6);
-	rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
-		     "adding blackhole default route to table 78 (IPv6)");
-	gw_policy_rule(&rule, AF_INET);
-	rt_rule_msg(&b, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule,
-		    "adding policy rule 'fwmark 0x78 lookup 78' (IPv4)");
-	gw_policy_rule(&rule, AF_INET6);
-	rt_rule_msg(&b, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule,
-		    "adding policy rule 'fwmark 0x78 lookup 78' (IPv6)");
+	for (i = 0; i < 2; i++) {
+		blackhole_route(&r, i ? AF_INET6 : AF_INET);
+		rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r, what[i][0]);
+	}
+	for (i = 0; i < 2; i++) {
+		gw_policy_rule(&rule, i ? AF_INET6 : AF_INET);
+		rt_rule_msg(&b, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule, what[i][1]);
+	}
 	err = nl_transact(s, &b, NL_OK_EXIST, &res);
 	if (err < 0)
 		log_nl_error("setting up routing table 78", &res);

@@ -16,48 +16,7 @@
 static void ct_msg_start(struct nl_buf *b, uint16_t msg, uint16_t flags, uint8_t family,
 			 const char *what)
 {
-	struct nfgenmsg *nfg;
-
-	nl_msg_start(b, CT_TYPE(msg), flags, what);
-	nfg = nl_msg_extra(b, sizeof(*nfg));
-	if (!nfg)
-		return;
-	nfg->nfgen_family = family;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-}
-
-/* Attribute tables; the largest type of any level we read is CTA_MAX. */
-struct attrs {
-	uint16_t max;
-	const struct nlattr *tb[CTA_MAX + 1];
-};
-
-static int attr_cb(const struct nlattr *a, void *data)
-{
-	struct attrs *at = data;
-	uint16_t type = mnl_attr_get_type(a);
-
-	if (type <= at->max)
-		at->tb[type] = a;
-	return MNL_CB_OK;
-}
-
-static int parse_nested(const struct nlattr *a, uint16_t max, struct attrs *at)
-{
-	memset(at, 0, sizeof(*at));
-	at->max = max;
-	if (!a || mnl_attr_parse_nested(a, attr_cb, at) < 0)
-		return -EBADMSG;
-	return 0;
-}
-
-static int get_addr(const struct nlattr *a, size_t alen, uint8_t *out)
-{
-	if (!a || mnl_attr_get_payload_len(a) != alen)
-		return -EBADMSG;
-	memcpy(out, mnl_attr_get_payload(a), alen);
-	return 0;
+	nl_nfgen_start(b, CT_TYPE(msg), flags, family, 0, what);
 }
 
 /* A tuple's source (and, if dst is not NULL, destination) address. */
@@ -65,12 +24,12 @@ static int tuple_addrs(const struct nlattr *tuple, uint8_t family, uint8_t *src,
 {
 	int v6 = family == AF_INET6;
 	size_t alen = v6 ? 16 : 4;
-	struct attrs t, ip;
+	struct nl_attrs t, ip;
 
-	if (parse_nested(tuple, CTA_TUPLE_MAX, &t) < 0 ||
-	    parse_nested(t.tb[CTA_TUPLE_IP], CTA_IP_MAX, &ip) < 0 ||
-	    get_addr(ip.tb[v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC], alen, src) < 0 ||
-	    (dst && get_addr(ip.tb[v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST], alen, dst) < 0))
+	if (nl_attrs_parse_nested(tuple, CTA_TUPLE_MAX, &t) < 0 ||
+	    nl_attrs_parse_nested(t.tb[CTA_TUPLE_IP], CTA_IP_MAX, &ip) < 0 ||
+	    nl_get_addr(ip.tb[v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC], alen, src) < 0 ||
+	    (dst && nl_get_addr(ip.tb[v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST], alen, dst) < 0))
 		return -EBADMSG;
 	return 0;
 }
@@ -79,7 +38,7 @@ int ct_parse(const struct nlmsghdr *nlh, struct ct_entry *e)
 {
 	const struct nfgenmsg *nfg;
 	const struct nlattr *orig;
-	struct attrs at = { .max = CTA_MAX };
+	struct nl_attrs at;
 	size_t len;
 
 	memset(e, 0, sizeof(*e));
@@ -90,7 +49,7 @@ int ct_parse(const struct nlmsghdr *nlh, struct ct_entry *e)
 	nfg = mnl_nlmsg_get_payload(nlh);
 	if (nfg->nfgen_family != AF_INET && nfg->nfgen_family != AF_INET6)
 		return -ENOENT;
-	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, &at) < 0)
+	if (nl_attrs_parse(nlh, sizeof(*nfg), CTA_MAX, &at) < 0)
 		return -EBADMSG;
 	e->family = nfg->nfgen_family;
 	orig = at.tb[CTA_TUPLE_ORIG];
@@ -117,26 +76,12 @@ int ct_parse(const struct nlmsghdr *nlh, struct ct_entry *e)
 	return 0;
 }
 
-struct dump_ctx {
-	ct_cb cb;
-	void *data;
-};
-
-static int dump_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct dump_ctx *ctx = data;
-	struct ct_entry e;
-	int err = ct_parse(nlh, &e);
-
-	if (err == -ENOENT)
-		return 0;
-	return err < 0 ? err : ctx->cb(&e, ctx->data);
-}
+NL_DUMP_ADAPTER(dump_cb, struct ct_entry, ct_parse, ct_cb)
 
 int ct_dump(struct nl_sock *s, ct_cb cb, void *data, struct nl_result *res)
 {
 	char buf[64] __attribute__((aligned(4)));
-	struct dump_ctx ctx = { cb, data };
+	struct dump_cb_ctx ctx = { cb, data };
 	struct nl_buf b;
 
 	nl_buf_init(&b, buf, sizeof(buf));

@@ -21,28 +21,12 @@
 static void nft_msg_start(struct nl_buf *b, uint16_t type, uint16_t flags,
 			  uint8_t family, const char *what)
 {
-	struct nfgenmsg *nfg;
-
-	nl_msg_start(b, (NFNL_SUBSYS_NFTABLES << 8) | type, flags, what);
-	nfg = nl_msg_extra(b, sizeof(*nfg));
-	if (!nfg)
-		return;
-	nfg->nfgen_family = family;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
+	nl_nfgen_start(b, (NFNL_SUBSYS_NFTABLES << 8) | type, flags, family, 0, what);
 }
 
 static void batch_msg(struct nl_buf *b, uint16_t type, const char *what)
 {
-	struct nfgenmsg *nfg;
-
-	nl_msg_start(b, type, 0, what);
-	nfg = nl_msg_extra(b, sizeof(*nfg));
-	if (nfg) {
-		nfg->nfgen_family = AF_UNSPEC;
-		nfg->version = NFNETLINK_V0;
-		nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
-	}
+	nl_nfgen_start(b, type, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, what);
 	nl_msg_end(b);
 }
 
@@ -378,22 +362,6 @@ void nft_match_tcp_syn(struct nl_buf *b)
 
 /* ---- reading rules back ---- */
 
-struct tb {
-	const struct nlattr *a[NFTA_RULE_MAX + 1 > NFTA_COUNTER_MAX + 1 ?
-			       NFTA_RULE_MAX + 1 : NFTA_COUNTER_MAX + 1];
-	uint16_t max;
-};
-
-static int tb_cb(const struct nlattr *a, void *data)
-{
-	struct tb *t = data;
-	uint16_t type = mnl_attr_get_type(a);
-
-	if (type <= t->max)
-		t->a[type] = a;
-	return MNL_CB_OK;
-}
-
 static int parse_comment(const struct nlattr *a, char *out, size_t size)
 {
 	const uint8_t *p = mnl_attr_get_payload(a);
@@ -418,18 +386,18 @@ static int parse_comment(const struct nlattr *a, char *out, size_t size)
 
 static int parse_counter(const struct nlattr *data, struct nft_rule_info *r)
 {
-	struct tb t = { .max = NFTA_COUNTER_MAX };
+	struct nl_attrs t;
 	uint64_t v;
 
-	if (mnl_attr_parse_nested(data, tb_cb, &t) < 0)
+	if (nl_attrs_parse_nested(data, NFTA_COUNTER_MAX, &t) < 0)
 		return -EBADMSG;
-	if (!t.a[NFTA_COUNTER_PACKETS] || !t.a[NFTA_COUNTER_BYTES] ||
-	    mnl_attr_validate(t.a[NFTA_COUNTER_PACKETS], MNL_TYPE_U64) < 0 ||
-	    mnl_attr_validate(t.a[NFTA_COUNTER_BYTES], MNL_TYPE_U64) < 0)
+	if (!t.tb[NFTA_COUNTER_PACKETS] || !t.tb[NFTA_COUNTER_BYTES] ||
+	    mnl_attr_validate(t.tb[NFTA_COUNTER_PACKETS], MNL_TYPE_U64) < 0 ||
+	    mnl_attr_validate(t.tb[NFTA_COUNTER_BYTES], MNL_TYPE_U64) < 0)
 		return -EBADMSG;
-	memcpy(&v, mnl_attr_get_payload(t.a[NFTA_COUNTER_PACKETS]), 8);
+	memcpy(&v, mnl_attr_get_payload(t.tb[NFTA_COUNTER_PACKETS]), 8);
 	r->packets += be64toh(v);
-	memcpy(&v, mnl_attr_get_payload(t.a[NFTA_COUNTER_BYTES]), 8);
+	memcpy(&v, mnl_attr_get_payload(t.tb[NFTA_COUNTER_BYTES]), 8);
 	r->bytes += be64toh(v);
 	r->has_counter = 1;
 	return 0;
@@ -440,16 +408,16 @@ static int parse_exprs(const struct nlattr *list, struct nft_rule_info *r)
 	const struct nlattr *elem;
 
 	mnl_attr_for_each_nested(elem, list) {
-		struct tb t = { .max = NFTA_EXPR_MAX };
+		struct nl_attrs t;
 
 		if (mnl_attr_get_type(elem) != NFTA_LIST_ELEM ||
-		    mnl_attr_parse_nested(elem, tb_cb, &t) < 0 ||
-		    !t.a[NFTA_EXPR_NAME] ||
-		    mnl_attr_validate(t.a[NFTA_EXPR_NAME], MNL_TYPE_NUL_STRING) < 0)
+		    nl_attrs_parse_nested(elem, NFTA_EXPR_MAX, &t) < 0 ||
+		    !t.tb[NFTA_EXPR_NAME] ||
+		    mnl_attr_validate(t.tb[NFTA_EXPR_NAME], MNL_TYPE_NUL_STRING) < 0)
 			return -EBADMSG;
 		r->nexprs++;
-		if (strcmp(mnl_attr_get_str(t.a[NFTA_EXPR_NAME]), "counter") == 0) {
-			if (!t.a[NFTA_EXPR_DATA] || parse_counter(t.a[NFTA_EXPR_DATA], r) < 0)
+		if (strcmp(mnl_attr_get_str(t.tb[NFTA_EXPR_NAME]), "counter") == 0) {
+			if (!t.tb[NFTA_EXPR_DATA] || parse_counter(t.tb[NFTA_EXPR_DATA], r) < 0)
 				return -EBADMSG;
 		}
 	}
@@ -458,70 +426,54 @@ static int parse_exprs(const struct nlattr *list, struct nft_rule_info *r)
 
 int nft_parse_rule(const struct nlmsghdr *nlh, struct nft_rule_info *r)
 {
-	struct tb t = { .max = NFTA_RULE_MAX };
+	struct nl_attrs t;
 	const struct nlattr *a;
 	uint64_t v;
 
 	memset(r, 0, sizeof(*r));
 	if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE))
 		return -ENOENT;
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)) ||
-	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), tb_cb, &t) < 0)
+	if (nl_attrs_parse(nlh, sizeof(struct nfgenmsg), NFTA_RULE_MAX, &t) < 0)
 		return -EBADMSG;
-	a = t.a[NFTA_RULE_CHAIN];
+	a = t.tb[NFTA_RULE_CHAIN];
 	if (!a || mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 ||
 	    mnl_attr_get_payload_len(a) > sizeof(r->chain))
 		return -EBADMSG;
 	memcpy(r->chain, mnl_attr_get_str(a), mnl_attr_get_payload_len(a));
-	a = t.a[NFTA_RULE_HANDLE];
+	a = t.tb[NFTA_RULE_HANDLE];
 	if (a) {
 		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
 			return -EBADMSG;
 		memcpy(&v, mnl_attr_get_payload(a), 8);
 		r->handle = be64toh(v);
 	}
-	if (t.a[NFTA_RULE_USERDATA] &&
-	    parse_comment(t.a[NFTA_RULE_USERDATA], r->comment, sizeof(r->comment)) < 0)
+	if (t.tb[NFTA_RULE_USERDATA] &&
+	    parse_comment(t.tb[NFTA_RULE_USERDATA], r->comment, sizeof(r->comment)) < 0)
 		return -EBADMSG;
-	if (t.a[NFTA_RULE_EXPRESSIONS] && parse_exprs(t.a[NFTA_RULE_EXPRESSIONS], r) < 0)
+	if (t.tb[NFTA_RULE_EXPRESSIONS] && parse_exprs(t.tb[NFTA_RULE_EXPRESSIONS], r) < 0)
 		return -EBADMSG;
 	return 0;
 }
 
-struct rule_dump_ctx {
-	nft_rule_cb cb;
-	void *data;
-};
-
-static int rule_dump_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct rule_dump_ctx *ctx = data;
-	struct nft_rule_info r;
-	int err = nft_parse_rule(nlh, &r);
-
-	if (err == -ENOENT)
-		return 0;
-	return err < 0 ? err : ctx->cb(&r, ctx->data);
-}
+NL_DUMP_ADAPTER(rule_dump_cb, struct nft_rule_info, nft_parse_rule, nft_rule_cb)
 
 int nft_parse_table(const struct nlmsghdr *nlh, struct nft_table_info *info)
 {
-	struct tb t = { .max = NFTA_TABLE_MAX };
+	struct nl_attrs t;
 	const struct nlattr *a;
 
 	memset(info, 0, sizeof(*info));
 	if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
 		return -ENOENT;
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)) ||
-	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), tb_cb, &t) < 0)
+	if (nl_attrs_parse(nlh, sizeof(struct nfgenmsg), NFTA_TABLE_MAX, &t) < 0)
 		return -EBADMSG;
-	a = t.a[NFTA_TABLE_FLAGS];
+	a = t.tb[NFTA_TABLE_FLAGS];
 	if (a) {
 		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 			return -EBADMSG;
 		info->flags = ntohl(mnl_attr_get_u32(a));
 	}
-	a = t.a[NFTA_TABLE_USERDATA];
+	a = t.tb[NFTA_TABLE_USERDATA];
 	if (a) {
 		if (mnl_attr_get_payload_len(a) > sizeof(info->udata))
 			return -EBADMSG;
@@ -573,7 +525,7 @@ int nft_rule_dump(struct nl_sock *s, uint8_t family, const char *table,
 		  nft_rule_cb cb, void *data, struct nl_result *res)
 {
 	char buf[256] __attribute__((aligned(4)));
-	struct rule_dump_ctx ctx = { cb, data };
+	struct rule_dump_cb_ctx ctx = { cb, data };
 	struct nft_table_info info;
 	struct nl_buf b;
 	int err;

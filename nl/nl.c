@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -108,6 +109,20 @@ void nl_put_be32(struct nl_buf *b, uint16_t type, uint32_t v)
 void nl_put_strz(struct nl_buf *b, uint16_t type, const char *s)
 {
 	nl_put(b, type, strlen(s) + 1, s);
+}
+
+void nl_nfgen_start(struct nl_buf *b, uint16_t type, uint16_t flags, uint8_t family,
+		    uint16_t res_id, const char *what)
+{
+	struct nfgenmsg *nfg;
+
+	nl_msg_start(b, type, flags, what);
+	nfg = nl_msg_extra(b, sizeof(*nfg));
+	if (!nfg)
+		return;
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(res_id);
 }
 
 struct nlattr *nl_nest_start(struct nl_buf *b, uint16_t type)
@@ -395,4 +410,55 @@ int nl_dump(struct nl_sock *s, struct nl_buf *b, nl_dump_cb cb, void *data,
 				cb_err = cb(nlh, data);
 		}
 	}
+}
+
+static int attrs_cb(const struct nlattr *a, void *data)
+{
+	struct nl_attrs *at = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type <= at->max)
+		at->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int attrs_init(uint16_t max, struct nl_attrs *at)
+{
+	memset(at, 0, sizeof(*at));
+	at->max = max;
+	return max <= NL_ATTRS_MAX ? 0 : -EINVAL;
+}
+
+int nl_attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen, uint16_t max,
+		   struct nl_attrs *at)
+{
+	int err = attrs_init(max, at);
+
+	if (err < 0)
+		return err;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen) ||
+	    mnl_attr_parse(nlh, (unsigned)hdrlen, attrs_cb, at) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int nl_attrs_parse_nested(const struct nlattr *a, uint16_t max, struct nl_attrs *at)
+{
+	int err = attrs_init(max, at);
+
+	if (err < 0)
+		return err;
+	if (!a || mnl_attr_parse_nested(a, attrs_cb, at) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int nl_get_addr(const struct nlattr *a, size_t alen, uint8_t *out)
+{
+	if (!a)
+		return -ENOENT;
+	if (mnl_attr_get_payload_len(a) != alen)
+		return -EBADMSG;
+	memcpy(out, mnl_attr_get_payload(a), alen);
+	return 0;
 }

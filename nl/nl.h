@@ -55,6 +55,10 @@ void nl_put_u8(struct nl_buf *b, uint16_t type, uint8_t v);
 void nl_put_u32(struct nl_buf *b, uint16_t type, uint32_t v);
 void nl_put_be32(struct nl_buf *b, uint16_t type, uint32_t v);
 void nl_put_strz(struct nl_buf *b, uint16_t type, const char *s);
+/* An nfnetlink message: the header, then struct nfgenmsg (family,
+ * version 0, res_id given in host order). */
+void nl_nfgen_start(struct nl_buf *b, uint16_t type, uint16_t flags, uint8_t family,
+		    uint16_t res_id, const char *what);
 struct nlattr *nl_nest_start(struct nl_buf *b, uint16_t type);
 void nl_nest_end(struct nl_buf *b, struct nlattr *nest);
 
@@ -75,6 +79,46 @@ int nl_transact(struct nl_sock *s, struct nl_buf *b, int ok, struct nl_result *r
 typedef int (*nl_dump_cb)(const struct nlmsghdr *nlh, void *data);
 int nl_dump(struct nl_sock *s, struct nl_buf *b, nl_dump_cb cb, void *data,
 	    struct nl_result *res);
+
+/* ---- reading replies ----
+ * The attributes of one level, by type, filled by nl_attrs_parse: the
+ * last of each type wins, types above max are ignored (newer kernels add
+ * some). max may be at most NL_ATTRS_MAX. */
+#define NL_ATTRS_MAX 48
+struct nl_attrs {
+	uint16_t max;
+	const struct nlattr *tb[NL_ATTRS_MAX + 1];
+};
+/* The attributes of nlh after its fixed header of hdrlen bytes. 0, or
+ * -EBADMSG when they do not parse. */
+int nl_attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen, uint16_t max,
+		   struct nl_attrs *at);
+/* The attributes nested in a; a missing (NULL) a is -EBADMSG too. */
+int nl_attrs_parse_nested(const struct nlattr *a, uint16_t max, struct nl_attrs *at);
+/* Copy an address attribute of exactly alen bytes to out. -ENOENT when a
+ * is NULL (the caller decides whether that is an error), -EBADMSG when
+ * its size is not alen. */
+int nl_get_addr(const struct nlattr *a, size_t alen, uint8_t *out);
+
+/* A dump callback for nl_dump that parses each reply into a TYPE with
+ * PARSE (which returns -ENOENT for messages that describe no TYPE: they
+ * are skipped) and hands it to a typed callback, kept with its data in a
+ * struct NAME_ctx { CB_TYPE cb; void *data; }. */
+#define NL_DUMP_ADAPTER(name, type, parse, cb_type)                          \
+	struct name##_ctx {                                                  \
+		cb_type cb;                                                  \
+		void *data;                                                  \
+	};                                                                   \
+	static int name(const struct nlmsghdr *nlh, void *data)              \
+	{                                                                    \
+		struct name##_ctx *ctx = data;                               \
+		type obj;                                                    \
+		int err = parse(nlh, &obj);                                  \
+                                                                             \
+		if (err == -ENOENT)                                          \
+			return 0;                                            \
+		return err < 0 ? err : ctx->cb(&obj, ctx->data);             \
+	}
 
 /* Walk the messages of a datagram. Used instead of libmnl's
  * mnl_nlmsg_ok(), which (libmnl 1.0.4) compares nlmsg_len as a signed int

@@ -87,23 +87,6 @@ void rt_link_set_group(struct nl_buf *b, uint32_t ifindex, uint32_t group, const
 	nl_msg_end(b);
 }
 
-/* Attribute table filled by a validating callback: an attribute of the
- * wrong size makes the whole message -EBADMSG. */
-struct attrs {
-	const struct nlattr *tb[RTA_MAX > FRA_MAX ? RTA_MAX + 1 : FRA_MAX + 1];
-	uint16_t max;
-};
-
-static int attr_cb(const struct nlattr *a, void *data)
-{
-	struct attrs *at = data;
-	uint16_t type = mnl_attr_get_type(a);
-
-	if (type <= at->max)
-		at->tb[type] = a;
-	return MNL_CB_OK;
-}
-
 static int get_u32(const struct nlattr *a, uint32_t *v)
 {
 	if (!a)
@@ -114,19 +97,15 @@ static int get_u32(const struct nlattr *a, uint32_t *v)
 	return 0;
 }
 
+/* An optional address: absent leaves out as it is. */
 static int get_addr(const struct nlattr *a, size_t alen, uint8_t *out)
 {
-	if (!a)
-		return 0;
-	if (mnl_attr_get_payload_len(a) != alen)
-		return -EBADMSG;
-	memcpy(out, mnl_attr_get_payload(a), alen);
-	return 0;
+	return a ? nl_get_addr(a, alen, out) : 0;
 }
 
 int rt_parse_route(const struct nlmsghdr *nlh, struct rt_route *r)
 {
-	struct attrs at = { .max = RTA_MAX };
+	struct nl_attrs at;
 	const struct rtmsg *rtm;
 	size_t alen;
 
@@ -141,7 +120,7 @@ int rt_parse_route(const struct nlmsghdr *nlh, struct rt_route *r)
 		return -ENOENT;
 	if (rtm->rtm_dst_len > alen * 8)
 		return -EBADMSG;
-	if (mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, &at) < 0)
+	if (nl_attrs_parse(nlh, sizeof(*rtm), RTA_MAX, &at) < 0)
 		return -EBADMSG;
 	r->family = rtm->rtm_family;
 	r->type = rtm->rtm_type;
@@ -160,7 +139,7 @@ int rt_parse_route(const struct nlmsghdr *nlh, struct rt_route *r)
 
 int rt_parse_rule(const struct nlmsghdr *nlh, struct rt_rule *r)
 {
-	struct attrs at = { .max = FRA_MAX };
+	struct nl_attrs at;
 	const struct fib_rule_hdr *frh;
 
 	memset(r, 0, sizeof(*r));
@@ -171,7 +150,7 @@ int rt_parse_rule(const struct nlmsghdr *nlh, struct rt_rule *r)
 	frh = mnl_nlmsg_get_payload(nlh);
 	if (!rt_addr_len(frh->family))
 		return -ENOENT;
-	if (mnl_attr_parse(nlh, sizeof(*frh), attr_cb, &at) < 0)
+	if (nl_attrs_parse(nlh, sizeof(*frh), FRA_MAX, &at) < 0)
 		return -EBADMSG;
 	r->family = frh->family;
 	r->action = frh->action;
@@ -192,27 +171,13 @@ int rt_parse_rule(const struct nlmsghdr *nlh, struct rt_rule *r)
 	return 0;
 }
 
-struct route_dump_ctx {
-	rt_route_cb cb;
-	void *data;
-};
-
-static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct route_dump_ctx *ctx = data;
-	struct rt_route r;
-	int err = rt_parse_route(nlh, &r);
-
-	if (err == -ENOENT)
-		return 0;
-	return err < 0 ? err : ctx->cb(&r, ctx->data);
-}
+NL_DUMP_ADAPTER(route_dump_cb, struct rt_route, rt_parse_route, rt_route_cb)
 
 int rt_route_dump(struct nl_sock *s, uint8_t family, rt_route_cb cb, void *data,
 		  struct nl_result *res)
 {
 	char buf[128] __attribute__((aligned(4)));
-	struct route_dump_ctx ctx = { cb, data };
+	struct route_dump_cb_ctx ctx = { cb, data };
 	struct nl_buf b;
 	struct rtmsg *rtm;
 
@@ -225,27 +190,13 @@ int rt_route_dump(struct nl_sock *s, uint8_t family, rt_route_cb cb, void *data,
 	return nl_dump(s, &b, route_dump_cb, &ctx, res);
 }
 
-struct rule_dump_ctx {
-	rt_rule_cb cb;
-	void *data;
-};
-
-static int rule_dump_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct rule_dump_ctx *ctx = data;
-	struct rt_rule r;
-	int err = rt_parse_rule(nlh, &r);
-
-	if (err == -ENOENT)
-		return 0;
-	return err < 0 ? err : ctx->cb(&r, ctx->data);
-}
+NL_DUMP_ADAPTER(rule_dump_cb, struct rt_rule, rt_parse_rule, rt_rule_cb)
 
 int rt_rule_dump(struct nl_sock *s, uint8_t family, rt_rule_cb cb, void *data,
 		 struct nl_result *res)
 {
 	char buf[128] __attribute__((aligned(4)));
-	struct rule_dump_ctx ctx = { cb, data };
+	struct rule_dump_cb_ctx ctx = { cb, data };
 	struct fib_rule_hdr *frh;
 	struct nl_buf b;
 

@@ -107,6 +107,7 @@ check_contains "the VM package's binary is the static one" "$(file -b "$rpm_bin"
 check_eq "the dom0 package's binary is the same" \
 	"$(sha "$TMP/x-$(basename "$dom0")/usr/lib/qubes-vpn/qubes-vpn")" "$(sha "$rpm_bin")"
 check "%check ran the unit tests, and they passed" grep -q '^# unit: [0-9]* passed, 0 failed' "$TMP/rpm.log"
+check "%check ran lib's unit tests, and they passed" grep -q '^# unit-lib: [0-9]* passed, 0 failed' "$TMP/rpm.log"
 check_eq "Source1, libmnl's tarball: owners root, times 0" \
 	"$(tar -tvjf "$TOP/build/dist/libmnl-$LIBMNL_VERSION.tar.bz2" | awk '{ print $2, $4 }' | sort -u)" \
 	"0/0 1970-01-01"

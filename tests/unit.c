@@ -13,6 +13,7 @@
 #include "../lib/qubesdb.h"
 #include "../lib/rundir.h"
 #include "golden.h"
+#include "tap.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -32,16 +33,6 @@
 #include <linux/fib_rules.h>
 #include <libmnl/libmnl.h>
 
-static int failed, passed;
-
-static void check(const char *name, int cond)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", name);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
 
 static void hexdump(const char *label, const uint8_t *p, size_t n)
 {

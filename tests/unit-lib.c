@@ -1,0 +1,335 @@
+/* unit-lib.c - tests of lib/'s pure parsers, without root or a kernel:
+ * OpenVPN's script environment (ovpnenv) on the recorded OpenVPN 2.6
+ * environments in tests/fixtures and on hostile variations of them; the
+ * text sanitizer that stands between hostile strings and a desktop
+ * notification; the notification message format and dom0's parser of it.
+ * Run from tests/ (the fixtures' paths are relative). Prints "ok - NAME" /
+ * "not ok - NAME" lines; exit 1 if any failed. */
+#include "../lib/message.h"
+#include "../lib/ovpnenv.h"
+#include "../lib/sanitize.h"
+#include "tap.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+static void check_str(const char *name, const char *got, const char *want)
+{
+	check(name, !strcmp(got, want));
+	if (strcmp(got, want))
+		printf("#   got:  \"%s\"\n#   want: \"%s\"\n", got, want);
+}
+
+/* ---- ovpnenv ---- */
+
+#define ENV_MAX 128
+#define LINE_LEN 512
+
+/* A fixture as an environment: NAME=VALUE lines, then the overrides
+ * ("NAME=VALUE" replaces or adds; "NAME" alone removes). */
+struct env {
+	char lines[ENV_MAX][LINE_LEN];
+	char *envp[ENV_MAX + 1];
+	unsigned n;
+};
+
+static int env_load(struct env *e, const char *fixture)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "fixtures/%s", fixture);
+	f = fopen(path, "r");
+	e->n = 0;
+	if (!f)
+		return -errno;
+	while (e->n < ENV_MAX && fgets(e->lines[e->n], LINE_LEN, f)) {
+		e->lines[e->n][strcspn(e->lines[e->n], "\n")] = '\0';
+		if (e->lines[e->n][0])
+			e->n++;
+	}
+	fclose(f);
+	return e->n ? 0 : -ENODATA;
+}
+
+static void env_set(struct env *e, const char *assignment)
+{
+	size_t k = strcspn(assignment, "=");
+	unsigned i;
+
+	for (i = 0; i < e->n; i++)
+		if (!strncmp(e->lines[i], assignment, k) && e->lines[i][k] == '=')
+			break;
+	if (!assignment[k]) {           /* removal */
+		if (i < e->n)
+			memmove(e->lines[i], e->lines[i + 1], (e->n-- - i - 1) * LINE_LEN);
+		return;
+	}
+	if (i == e->n && e->n < ENV_MAX)
+		e->n++;
+	snprintf(e->lines[i], LINE_LEN, "%s", assignment);
+}
+
+static char *const *env_vec(struct env *e)
+{
+	unsigned i;
+
+	for (i = 0; i < e->n; i++)
+		e->envp[i] = e->lines[i];
+	e->envp[e->n] = NULL;
+	return e->envp;
+}
+
+static const char *a4(const struct in_addr *a, char *buf)
+{
+	return inet_ntop(AF_INET, a, buf, INET6_ADDRSTRLEN);
+}
+
+static const char *a6(const struct in6_addr *a, char *buf)
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static void test_ovpnenv_fixtures(void)
+{
+	static struct env env;
+	struct ovpn_env e;
+	char b[INET6_ADDRSTRLEN];
+	int rc;
+
+	check("fixture openvpn-2.6-up.env loads", env_load(&env, "openvpn-2.6-up.env") == 0);
+	rc = ovpn_env_parse(env_vec(&env), &e);
+	check("up fixture: parsed", rc == 0);
+	check_str("up fixture: dev", e.dev, "tun0");
+	check("up fixture: IPv4 and IPv6 tunnel addresses", e.has_ipv4 && e.has_ipv6);
+	check_str("up fixture: local IPv4", a4(&e.local4, b), "10.8.0.2");
+	check_str("up fixture: local IPv6", a6(&e.local6, b), "fd00:8::1000");
+	check("up fixture: one DNS server per family", e.ndns4 == 1 && e.ndns6 == 1);
+	check_str("up fixture: DNS (dhcp-option DNS)", a4(&e.dns4[0], b), "10.8.0.1");
+	check_str("up fixture: DNS6 (dhcp-option DNS6)", a6(&e.dns6[0], b), "fd00:8::1");
+	check_str("up fixture: remote from trusted_ip", e.remote, "203.0.113.1");
+	check("up fixture: not a restart (script_context=init)", !e.restart);
+
+	env_set(&env, "script_context=restart");
+	check("script_context=restart is a restart",
+	      ovpn_env_parse(env_vec(&env), &e) == 0 && e.restart);
+
+	check("fixture openvpn-2.6-route-up.env parses",
+	      env_load(&env, "openvpn-2.6-route-up.env") == 0 &&
+	      ovpn_env_parse(env_vec(&env), &e) == 0 && !strcmp(e.dev, "tun0"));
+	check("fixture openvpn-2.6-down.env parses",
+	      env_load(&env, "openvpn-2.6-down.env") == 0 &&
+	      ovpn_env_parse(env_vec(&env), &e) == 0 && !strcmp(e.dev, "tun0"));
+}
+
+/* The up fixture with one change: 0 if it parses, else -errno. */
+static int parse_with(const char *assignment, struct ovpn_env *e)
+{
+	static struct env env;
+
+	if (env_load(&env, "openvpn-2.6-up.env") < 0)
+		return -ENOENT;
+	env_set(&env, assignment);
+	return ovpn_env_parse(env_vec(&env), e);
+}
+
+static void test_ovpnenv_hostile(void)
+{
+	static const char *const bad_dev[] = {
+		"dev=tun0;reboot", "dev=", "dev=../tun0", "dev=tun 0", "dev=abcdefghijklmnop",
+		"dev", "dev=tun0\n",
+	};
+	static const char *const refused_dns[] = {
+		"foreign_option_2=dhcp-option DNS 127.0.0.1",
+		"foreign_option_2=dhcp-option DNS 0.0.0.0",
+		"foreign_option_2=dhcp-option DNS 224.0.0.251",
+		"foreign_option_2=dhcp-option DNS 169.254.1.1",
+		"foreign_option_2=dhcp-option DNS 10.139.1.1",
+		"foreign_option_2=dhcp-option DNS 010.8.0.1",
+		"foreign_option_2=dhcp-option DNS 10.8.0.1; rm -rf /",
+		"foreign_option_2=dhcp-option DNS vpn.example",
+		"foreign_option_2=dhcp-option DNS 0x0a080001",
+	};
+	char name[160], big[1100], b[INET6_ADDRSTRLEN];
+	struct ovpn_env e;
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad_dev) / sizeof(bad_dev[0]); i++) {
+		snprintf(name, sizeof(name), "refused: %s", bad_dev[i]);
+		name[strcspn(name, "\n")] = '\0';
+		check(name, parse_with(bad_dev[i], &e) == -EINVAL);
+	}
+	for (i = 0; i < sizeof(refused_dns) / sizeof(refused_dns[0]); i++) {
+		snprintf(name, sizeof(name), "DNS server refused: %s", refused_dns[i] + 17);
+		check(name, parse_with(refused_dns[i], &e) == 0 && e.ndns4 == 0);
+	}
+	check("IPv6 DNS: the Qubes virtual DNS address refused",
+	      parse_with("foreign_option_3=dhcp-option DNS6 fd09:24ef:4179::a8b:1", &e) == 0 &&
+	      e.ndns6 == 0);
+	check("IPv6 DNS: a zone id refused",
+	      parse_with("foreign_option_3=dhcp-option DNS6 fe80::1%eth0", &e) == 0 &&
+	      e.ndns6 == 0);
+	check("a duplicate DNS server is kept once",
+	      parse_with("foreign_option_4=dhcp-option DNS 10.8.0.1", &e) == 0 && e.ndns4 == 1);
+	check("a second DNS server is kept, in order",
+	      parse_with("foreign_option_4=dhcp-option DNS 10.8.0.53", &e) == 0 && e.ndns4 == 2 &&
+	      !strcmp(a4(&e.dns4[1], b), "10.8.0.53"));
+	check("a bad local address is refused",
+	      parse_with("ifconfig_local=10.8.0.256", &e) == -EINVAL);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "foreign_option_5=", 17);
+	check("a 1100-byte option is ignored, the rest parsed",
+	      parse_with(big, &e) == 0 && e.ndns4 == 1);
+}
+
+static void test_ovpnenv_checks(void)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	check("valid_ifname: tun0", valid_ifname("tun0"));
+	check("valid_ifname: 15 characters", valid_ifname("abcdefghijklmno"));
+	check("valid_ifname: 16 characters refused", !valid_ifname("abcdefghijklmnop"));
+	check("valid_ifname: empty, '.', '..', '/' refused",
+	      !valid_ifname("") && !valid_ifname(".") && !valid_ifname("..") &&
+	      !valid_ifname("a/b"));
+	check("parse_ipv4: 10.8.0.1", parse_ipv4("10.8.0.1", &v4));
+	check("parse_ipv4: octal, short, trailing space, hex refused",
+	      !parse_ipv4("010.8.0.1", &v4) && !parse_ipv4("10.8.1", &v4) &&
+	      !parse_ipv4("10.8.0.1 ", &v4) && !parse_ipv4("0xa.8.0.1", &v4));
+	check("parse_ipv6: fd00:8::1", parse_ipv6("fd00:8::1", &v6));
+	check("parse_ipv6: zone id, IPv4 literal refused",
+	      !parse_ipv6("fe80::1%eth0", &v6) && !parse_ipv6("10.8.0.1", &v6));
+}
+
+/* ---- sanitize_text ---- */
+
+static void test_sanitize(void)
+{
+	char out[64];
+	size_t n;
+
+	n = sanitize_text("plain text", out, sizeof(out));
+	check("sanitize: plain text unchanged, length returned",
+	      !strcmp(out, "plain text") && n == 10);
+	sanitize_text("a\tb\nc\rd", out, sizeof(out));
+	check_str("sanitize: tab and line breaks become spaces", out, "a b c d");
+	sanitize_text("a\x01\x1b[31mb\x7f", out, sizeof(out));
+	check_str("sanitize: C0 controls, ESC and DEL dropped", out, "a[31mb");
+	sanitize_text("a\xc2\x85\xc2\x9b" "b", out, sizeof(out));
+	check_str("sanitize: C1 controls (NEL, CSI) dropped", out, "ab");
+	sanitize_text("evil\xe2\x80\xae" "gpj.exe\xe2\x81\xa6x\xe2\x80\xaay", out, sizeof(out));
+	check_str("sanitize: bidi override, isolate and embedding dropped", out,
+		  "evilgpj.exexy");
+	sanitize_text("a\xff\xfe" "b\xc0\xaf" "c\xed\xa0\x80" "d", out, sizeof(out));
+	check_str("sanitize: invalid UTF-8, overlong and surrogate encodings dropped", out,
+		  "abcd");
+	sanitize_text("caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\x92", out, sizeof(out));
+	check_str("sanitize: valid UTF-8 kept", out, "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\x92");
+	n = sanitize_text("\xc3\xa9\xc3\xa9\xc3\xa9", out, 4);
+	check("sanitize: cut on a character boundary (size 4: one 2-byte character)",
+	      n == 2 && !strcmp(out, "\xc3\xa9"));
+	n = sanitize_text("abc", out, 1);
+	check("sanitize: size 1 gives the empty string", n == 0 && out[0] == '\0');
+	sanitize_text("", out, sizeof(out));
+	check_str("sanitize: empty stays empty", out, "");
+}
+
+/* ---- the notification message ---- */
+
+/* Parse a copy of text; 0 or -EINVAL with *why. */
+static int parse(const char *text, size_t len, enum urgency *u, char *s, char *b,
+		 const char **why)
+{
+	static char buf[NOTIFY_MESSAGE_MAX + 64];
+
+	if (len + 1 > sizeof(buf))
+		return -E2BIG;
+	memcpy(buf, text, len);
+	*why = "";
+	return notify_parse(buf, len, u, s, b, why);
+}
+
+static void test_message(void)
+{
+	static const struct {
+		const char *name, *text;
+	} bad[] = {
+		{ "another format", "qubes-vpn-notify/2\nurgency=low\nsummary=s\nbody=b\n" },
+		{ "no format line", "urgency=low\nsummary=s\nbody=b\n" },
+		{ "lines out of order", NOTIFY_FORMAT "\nsummary=s\nurgency=low\nbody=b\n" },
+		{ "a line missing", NOTIFY_FORMAT "\nurgency=low\nsummary=s\n" },
+		{ "an extra line", NOTIFY_FORMAT "\nurgency=low\nsummary=s\nbody=b\nx=1\n" },
+		{ "no final newline", NOTIFY_FORMAT "\nurgency=low\nsummary=s\nbody=b" },
+		{ "an unknown urgency", NOTIFY_FORMAT "\nurgency=urgent\nsummary=s\nbody=b\n" },
+		{ "an empty summary", NOTIFY_FORMAT "\nurgency=low\nsummary=\nbody=b\n" },
+		{ "a summary of control characters only",
+		  NOTIFY_FORMAT "\nurgency=low\nsummary=\x1b\x07\nbody=b\n" },
+	};
+	static char big[NOTIFY_MESSAGE_MAX + 2];
+	char msg[NOTIFY_MESSAGE_MAX], s[NOTIFY_SUMMARY_MAX], b[NOTIFY_BODY_MAX], name[128];
+	char long_text[1000];
+	const char *why;
+	enum urgency u;
+	unsigned i;
+	int n;
+
+	n = notify_format(msg, sizeof(msg), URGENCY_CRITICAL, "VPN down", "no tunnel\nat all");
+	check("message: formatted", n > 0 && (size_t)n < sizeof(msg));
+	check_str("message: the documented format, line breaks in text made spaces", msg,
+		  NOTIFY_FORMAT "\nurgency=critical\nsummary=VPN down\nbody=no tunnel at all\n");
+	check("message: parses back", parse(msg, (size_t)n, &u, s, b, &why) == 0 &&
+	      u == URGENCY_CRITICAL && !strcmp(s, "VPN down") && !strcmp(b, "no tunnel at all"));
+	n = notify_format(msg, sizeof(msg), URGENCY_LOW, "s", NULL);
+	check("message: no body is an empty body",
+	      parse(msg, (size_t)n, &u, s, b, &why) == 0 && u == URGENCY_LOW && b[0] == '\0');
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	n = notify_format(msg, sizeof(msg), URGENCY_NORMAL, long_text, long_text);
+	check("message: summary cut at 127 bytes, body at 511",
+	      parse(msg, (size_t)n, &u, s, b, &why) == 0 && strlen(s) == NOTIFY_SUMMARY_MAX - 1 &&
+	      strlen(b) == NOTIFY_BODY_MAX - 1);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(name, sizeof(name), "message refused: %s", bad[i].name);
+		check(name, parse(bad[i].text, strlen(bad[i].text), &u, s, b, &why) == -EINVAL &&
+		      why[0]);
+	}
+	check("message refused: a NUL byte inside",
+	      parse(NOTIFY_FORMAT "\nurgency=low\nsummary=a\0b\nbody=b\n",
+		    sizeof(NOTIFY_FORMAT "\nurgency=low\nsummary=a\0b\nbody=b\n") - 1, &u, s, b,
+		    &why) == -EINVAL);
+	n = snprintf(big, sizeof(big), NOTIFY_FORMAT "\nurgency=low\nsummary=s\nbody=");
+	memset(big + n, 'x', sizeof(big) - (size_t)n - 2);
+	big[sizeof(big) - 2] = '\n';
+	check("message refused: longer than 2048 bytes",
+	      parse(big, sizeof(big) - 1, &u, s, b, &why) == -EINVAL);
+	n = snprintf(msg, sizeof(msg), NOTIFY_FORMAT "\nurgency=normal\nsummary=\xe2\x80\xae"
+		     "cod.exe\nbody=\x1b]0;title\x07\n");
+	check("message: hostile text arrives sanitized",
+	      parse(msg, (size_t)n, &u, s, b, &why) == 0 && !strcmp(s, "cod.exe") &&
+	      !strcmp(b, "]0;title"));
+	check("urgency names round-trip",
+	      urgency_parse("low", &u) == 0 && u == URGENCY_LOW &&
+	      urgency_parse("critical", &u) == 0 && !strcmp(urgency_name(u), "critical") &&
+	      urgency_parse("LOW", &u) == -EINVAL);
+}
+
+int main(void)
+{
+	/* The parsers log every decision; UNIT_VERBOSE=1 shows those lines. */
+	if (!getenv("UNIT_VERBOSE") && !freopen("/dev/null", "w", stderr))
+		return 2;
+	test_ovpnenv_fixtures();
+	test_ovpnenv_hostile();
+	test_ovpnenv_checks();
+	test_sanitize();
+	test_message();
+	printf("# unit-lib: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
