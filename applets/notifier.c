@@ -26,11 +26,9 @@
 static const char usage[] =
 "Usage: qubes-vpn-notifier [--dom0] [--if-exists PATH]\n"
 "\n"
-"Shows each new line of RUNDIR/events once: with notify-send in the caller's\n"
-"own session (never as root), or with --dom0 (root only) over qrexec to\n"
-"dom0. On start and after missed events, the current state once instead.\n"
-"--if-exists PATH: exit 0 at once unless PATH exists.\n"
-"Exit status: 1 refused or failed, 2 usage error; else runs until killed.\n";
+"Shows each new RUNDIR/events line once: with notify-send on the caller's own\n"
+"bus (not as root), or with --dom0 (root) over qrexec. On start and after\n"
+"missed lines, the state once. --if-exists: exit 0 unless PATH exists.\n";
 
 #define LINE_MAX_BYTES 1024        /* event_append's longest line */
 #define BUF_BYTES (2 * LINE_MAX_BYTES)
@@ -106,10 +104,9 @@ static void show_state(const struct follower *f)
 		deliver(f, "critical", "Qubes VPN not connected",
 			"all traffic of attached qubes is blocked");
 	} else if (!strcmp(state, "off")) {
-		deliver(f, "critical", "Qubes VPN kill switch off",
-			"attached qubes are not protected by the VPN");
+		deliver(f, "critical", "Qubes VPN off", "attached qubes are not protected");
 	} else {
-		log_warn("%s: no state in it", path);
+		log_warn("%s: no state", path);
 	}
 }
 
@@ -125,7 +122,7 @@ static void take_lines(struct follower *f)
 		if (f->skipping)
 			f->skipping = 0;
 		else if (n >= LINE_MAX_BYTES)
-			log_warn("%s: skipping an overlong line", f->path);
+			log_warn("%s: overlong line: skipped", f->path);
 		else if (f->npending == BURST_MAX)
 			f->missed = 1;
 		else {
@@ -138,7 +135,7 @@ static void take_lines(struct follower *f)
 	memmove(f->buf, start, f->len);
 	/* A line that cannot be whole any more: drop it up to its end. */
 	if (f->len >= LINE_MAX_BYTES) {
-		log_warn("%s: skipping an overlong line", f->path);
+		log_warn("%s: overlong line: skipped", f->path);
 		f->skipping = 1;
 		f->len = 0;
 	}
@@ -154,7 +151,7 @@ static void drain(struct follower *f)
 	if (f->fd < 0)
 		return;
 	if (fstat(f->fd, &st) == 0 && st.st_size < lseek(f->fd, 0, SEEK_CUR)) {
-		log_warn("%s: truncated: events missed", f->path);
+		log_warn("%s: truncated", f->path);
 		f->missed = 1;
 		lseek(f->fd, 0, SEEK_END);
 		f->len = 0;
@@ -190,7 +187,7 @@ static void open_events(struct follower *f, int at_end)
 	if (f->fd < 0)
 		return;
 	if (fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_warn("%s: not a regular file: ignored", f->path);
+		log_warn("%s: not a file", f->path);
 		close_events(f);
 		return;
 	}
@@ -218,7 +215,7 @@ static void catch_up(struct follower *f)
 
 	f->npending = 0;
 	if (f->wd_dir < 0 && watch_dir(f) == 0) {
-		log_info("%s appeared: following %s", rundir(), f->path);
+		log_info("%s appeared", rundir());
 		open_events(f, 0);
 	}
 	drain(f);
@@ -238,7 +235,7 @@ static void catch_up(struct follower *f)
 		const char *urgency, *summary, *body;
 
 		if (event_parse(f->pending[i], &urgency, &summary, &body) < 0)
-			log_warn("%s: skipping a line that is not an event", f->path);
+			log_warn("%s: not an event: skipped", f->path);
 		else
 			deliver(f, urgency, summary, body);
 	}
@@ -258,7 +255,7 @@ static int read_inotify(struct follower *f)
 	for (off = 0; off + (ssize_t)sizeof(*e) <= n; off += (ssize_t)(sizeof(*e) + e->len)) {
 		e = (const struct inotify_event *)(ev + off);
 		if (e->mask & IN_Q_OVERFLOW) {
-			log_warn("inotify: events missed");
+			log_warn("inotify: overflow");
 			f->missed = 1;
 		}
 		if (e->wd == f->wd_dir && (e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))) {
@@ -290,7 +287,7 @@ int notifier_main(int argc, char **argv)
 			f.dom0 = 1;
 		else if (!strcmp(argv[i], "--if-exists") && i + 1 < argc) {
 			if (access(argv[++i], F_OK) < 0) {
-				log_info("%s does not exist: nothing to follow here", argv[i]);
+				log_info("no %s: exiting", argv[i]);
 				return 0;
 			}
 		} else
@@ -301,7 +298,7 @@ int notifier_main(int argc, char **argv)
 		return 1;
 	}
 	if (!f.dom0 && (getuid() == 0 || geteuid() != getuid())) {
-		log_err("refusing to run as root: run me in the desktop user's session");
+		log_err("refusing to run as root");
 		return 1;
 	}
 	snprintf(f.path, sizeof(f.path), "%s/events", rundir());
@@ -321,12 +318,12 @@ int notifier_main(int argc, char **argv)
 		open_events(&f, 1);     /* history is not replayed */
 		show_state(&f);
 	} else {
-		log_info("%s does not exist yet: waiting for it", rundir());
+		log_info("%s: waiting for it", rundir());
 	}
 	for (;;) {
 		err = read_inotify(&f);
 		if (err < 0) {
-			log_err("reading inotify events: %s", strerror(-err));
+			log_err("inotify: %s", strerror(-err));
 			return 1;
 		}
 		catch_up(&f);

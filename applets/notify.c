@@ -17,13 +17,9 @@
 static const char usage[] =
 "Usage: qubes-vpn-notify [--urgency low|normal|critical] SUMMARY [BODY]\n"
 "\n"
-"Shows a desktop notification about the VPN. Run by a desktop user: with\n"
-"notify-send in that user's own session (/run/user/UID/bus). Run by root:\n"
-"over qrexec to dom0 (qrexec-client-vm dom0 " NOTIFY_SERVICE ", which needs\n"
-"the qubes-vpn-dom0 package there). Never runs anything as another user.\n"
-"Always logs a line. Text is sanitized: control and bidirectional-override\n"
-"characters are removed, SUMMARY is cut at 128 bytes, BODY at 512. Gives up\n"
-"after 2 seconds.\n"
+"Shows a notification about the VPN: run by a desktop user with notify-send\n"
+"on their own session bus, run by root over qrexec to dom0 (" NOTIFY_SERVICE ").\n"
+"Logs a line. Text is sanitized, SUMMARY cut at 128 bytes, BODY at 512.\n"
 "Exit status: 0 shown, 1 not shown (but logged), 2 usage error.\n";
 
 int notify_main(int argc, char **argv)

@@ -35,8 +35,7 @@ int notify_desktop(enum urgency u, const char *s, const char *b, int timeout_ms)
 	int rc;
 
 	if (getuid() == 0 || geteuid() == 0) {
-		log_warn("notify-send: not as root: a desktop notification is shown by the "
-			 "desktop user's own session");
+		log_warn("notify-send: not as root");
 		return -EPERM;
 	}
 	if (session_own(&ses) < 0) {
@@ -64,7 +63,7 @@ int notify_qrexec(enum urgency u, const char *s, const char *b, int timeout_ms)
 	int rc;
 
 	if (geteuid() != 0) {
-		log_warn("qrexec-client-vm: only root reaches dom0 (qrexec needs /dev/xen/*)");
+		log_warn("qrexec-client-vm: root only");
 		return -EPERM;
 	}
 	notify_format(msg, sizeof(msg), u, s, b);

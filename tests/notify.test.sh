@@ -197,7 +197,7 @@ synced() { ev normal "sync $1"; wait_until 5 n_is "$1"; }
 reset
 follow 1000
 check "the follower waits for a run directory that does not exist yet" \
-	wait_until 5 grep -q "does not exist yet" "$TMP/follower.log"
+	wait_until 5 grep -q "frun/qubes-vpn: waiting for it" "$TMP/follower.log"
 mkdir -p "$FR"
 printf 'state=blocked\ntime=1\n' >"$FR/state"
 ev critical "Qubes VPN disconnected: all traffic of attached qubes is blocked"
@@ -252,8 +252,8 @@ check_eq "... its escape, bell and bidi override removed" "$(nth 9 argv | grep -
 check_contains "... its text passed as text" "$(nth 9 argv | sed -n 5p)" "\$(touch $TMP/pwned3)"
 check "... and never run" [ ! -e "$TMP/pwned3" ]
 check_contains "... the lines without a stamp or with an unknown urgency are named as skipped" \
-	"$(cat "$TMP/follower.log")" "skipping a line that is not an event"
-check_contains "... the 3000-byte line too" "$(cat "$TMP/follower.log")" "skipping an overlong line"
+	"$(cat "$TMP/follower.log")" "not an event: skipped"
+check_contains "... the 3000-byte line too" "$(cat "$TMP/follower.log")" "overlong line: skipped"
 printf '2026-11-27T12:00:00Z normal %s' "$(head -c 5000 /dev/zero | tr '\0' M)" >>"$FR/events"
 printf 'MMMM\n' >>"$FR/events"
 synced 11
