@@ -205,15 +205,32 @@ static int watch_dir(struct follower *f)
 	return f->wd_dir >= 0 ? 0 : -1;
 }
 
+/* What drain() took: each line shown once, or the state once in place
+ * of them when some were missed. */
+static void show_pending(struct follower *f)
+{
+	const char *urgency, *summary, *body;
+	int i;
+
+	if (f->missed)
+		show_state(f);
+	else
+		for (i = 0; i < f->npending; i++)
+			if (event_parse(f->pending[i], &urgency, &summary, &body) < 0)
+				log_warn("%s: not an event: skipped", f->path);
+			else
+				deliver(f, urgency, summary, body);
+	f->missed = 0;
+	f->npending = 0;
+}
+
 /* Everything new since the last call: the rest of the file being read
  * (even when it was rotated to events.old meanwhile), then the file now
- * named events from its start. Shown one by one, or as the state. */
+ * named events from its start. */
 static void catch_up(struct follower *f)
 {
 	struct stat now, cur;
-	int i;
 
-	f->npending = 0;
 	if (f->wd_dir < 0 && watch_dir(f) == 0) {
 		log_info("%s appeared", rundir());
 		open_events(f, 0);
@@ -226,19 +243,7 @@ static void catch_up(struct follower *f)
 		open_events(f, 0);
 		drain(f);
 	}
-	if (f->missed) {
-		f->missed = 0;
-		show_state(f);
-		return;
-	}
-	for (i = 0; i < f->npending; i++) {
-		const char *urgency, *summary, *body;
-
-		if (event_parse(f->pending[i], &urgency, &summary, &body) < 0)
-			log_warn("%s: not an event: skipped", f->path);
-		else
-			deliver(f, urgency, summary, body);
-	}
+	show_pending(f);
 }
 
 /* The inotify events since the last read; sets missed on an overflow and
@@ -259,8 +264,11 @@ static int read_inotify(struct follower *f)
 			f->missed = 1;
 		}
 		if (e->wd == f->wd_dir && (e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))) {
-			/* Read the old file to its end, then wait for a new one. */
-			catch_up(f);
+			/* The directory went: the old file to its end, and
+			 * nothing of a new directory yet (catch_up() reads
+			 * that from its start once it is watched). */
+			drain(f);
+			show_pending(f);
 			if (!(e->mask & IN_IGNORED))
 				inotify_rm_watch(f->in, f->wd_dir);
 			f->wd_dir = -1;
