@@ -13,21 +13,25 @@
 # The fakes run as the desktop user (uid 1000) too: let it reach them.
 chmod 755 "$TMP"
 REC=$TMP/rec
+# What a hanging fake sleeps: unique to this run, so that pgrep sees ours only.
+HANG=29.$RUN_ID
 mkdir -p "$REC" "$TMP/fakebin" "$TMP/run" "$TMP/sessions/1000" "$TMP/sessions/999"
 chmod 777 "$REC"
 for prog in qrexec-client-vm notify-send; do
 	cat >"$TMP/fakebin/$prog" <<EOF
 #!/bin/bash
-# Fake $prog: records everything, then behaves as $REC/$prog.mode says.
-d=$REC/$prog.\$\$
+# Fake $prog: records everything (a record appears whole), then behaves as
+# $REC/$prog.mode says.
+d=$REC/.$prog.\$\$
 mkdir -p "\$d"
 printf '%s\n' "\$@" >"\$d/argv"
 env >"\$d/env"
 id -u >"\$d/uid"
 cat >"\$d/stdin"
+mv "\$d" "$REC/$prog.\$\$"
 case "\$(cat $REC/$prog.mode 2>/dev/null)" in
 fail) exit 1 ;;
-hang) exec sleep 29.123 ;;
+hang) exec sleep $HANG ;;
 esac
 exit 0
 EOF
@@ -141,7 +145,7 @@ ms=$(((${EPOCHREALTIME/./} - start) / 1000))
 check_eq "a hanging notify-send: exit 1" "$rc" 1
 check "... the applet returns within 2.5 s (took $ms ms)" [ "$ms" -le 2500 ]
 check_contains "... and says it gave up" "$(cat "$TMP/out")" "no answer within 2000 ms"
-check_eq "... and leaves no helper running" "$(pgrep -f "sleep 29.123" | wc -l)" 0
+check_eq "... and leaves no helper running" "$(pgrep -f "sleep $HANG" | wc -l)" 0
 
 # ---- hostile text ----
 reset
@@ -282,12 +286,12 @@ check_eq "... its event shown" "$(shown | tail -1)" "Qubes VPN disconnected"
 # ---- a hanging notify-send: bounded, and the follower goes on ----
 mode notify-send hang
 ev normal "Into the void"
-wait_until 5 pgrep -f "sleep 29.123" >/dev/null
+wait_until 5 pgrep -f "sleep $HANG" >/dev/null
 mode notify-send ok
 synced 18
 check "after a hanging notify-send the follower goes on" n_is 18
 check_contains "... having given up on it" "$(cat "$TMP/follower.log")" "no answer within 2000 ms"
-check_eq "... which was killed" "$(pgrep -f "sleep 29.123" | wc -l)" 0
+check_eq "... which was killed" "$(pgrep -f "sleep $HANG" | wc -l)" 0
 check "the follower is still running" kill -0 "$FOLLOWER"
 unfollow
 cp "$TMP/follower.log" "$TMP/follower-1000.log"
@@ -362,5 +366,6 @@ reset
 printf '%s' "$good" | env -i PATH="$TMP/fakebin:/usr/bin:/bin" QREXEC_REMOTE_DOMAIN=sys-vpn \
 	QUBES_VPN_SESSION_ROOT="$TMP/sessions" "$TMP/qubesvpn.Notify" >"$TMP/out" 2>&1
 check_eq "dom0 run as root shows nothing (never a program as another user)" "$?/$(calls notify-send)" "1/0"
+check_eq "no hanging helper of this run is left" "$(pgrep -f "sleep $HANG" | wc -l)" 0
 
 finish
