@@ -101,7 +101,9 @@ static void show_state(const struct follower *f)
 			 server, server[0] ? ")" : "", dns[0] ? ". DNS: " : "", dns);
 		deliver(f, "normal", "Qubes VPN connected", body);
 	} else if (!strcmp(state, "blocked")) {
-		deliver(f, "critical", "Qubes VPN not connected",
+		/* Normal, not critical: at every boot this comes seconds
+		 * before "connected" (a failure to connect is its own event). */
+		deliver(f, "normal", "Qubes VPN not connected",
 			"all traffic of attached qubes is blocked");
 	} else if (!strcmp(state, "off")) {
 		deliver(f, "critical", "Qubes VPN off", "attached qubes are not protected");

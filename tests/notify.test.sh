@@ -270,6 +270,7 @@ cat "$TMP/burst" >>"$FR/events"     # one write
 synced 13
 check_eq "10 events at once: the state is shown once instead" "$(shown | sed -n '12,13p' | tr '\n' '|')" \
 	"Qubes VPN not connected|sync 13|"
+check_eq "... a status, not an alarm: urgency normal" "$(nth 12 argv | sed -n 2p)" "--urgency=normal"
 : >"$FR/events"
 synced 15
 check_eq "a truncated log: the state once, then on" "$(shown | sed -n '14,15p' | tr '\n' '|')" \
