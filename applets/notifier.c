@@ -30,8 +30,7 @@ static const char usage[] =
 "bus (not as root), or with --dom0 (root) over qrexec. On start and after\n"
 "missed lines, the state once. --if-exists: exit 0 unless PATH exists.\n";
 
-#define LINE_MAX_BYTES 1024        /* event_append's longest line */
-#define BUF_BYTES (2 * LINE_MAX_BYTES)
+#define BUF_BYTES (2 * EVENT_LINE_MAX)
 #define BURST_MAX 4                /* more new lines at once: show the state */
 #define READS_MAX 4096             /* per catch-up: 8 MB, far over the log's 64 KiB */
 #define DESKTOP_TIMEOUT_MS 2000
@@ -45,7 +44,7 @@ struct follower {
 	char buf[BUF_BYTES];       /* read, not yet a whole line */
 	size_t len;
 	int skipping;              /* inside an overlong line: drop to its end */
-	char pending[BURST_MAX][LINE_MAX_BYTES];
+	char pending[BURST_MAX][EVENT_LINE_MAX];
 	int npending, missed;
 };
 
@@ -123,7 +122,7 @@ static void take_lines(struct follower *f)
 		n = (size_t)(nl - start);
 		if (f->skipping)
 			f->skipping = 0;
-		else if (n >= LINE_MAX_BYTES)
+		else if (n >= EVENT_LINE_MAX)
 			log_warn("%s: overlong line: skipped", f->path);
 		else if (f->npending == BURST_MAX)
 			f->missed = 1;
@@ -136,7 +135,7 @@ static void take_lines(struct follower *f)
 	f->len -= (size_t)(start - f->buf);
 	memmove(f->buf, start, f->len);
 	/* A line that cannot be whole any more: drop it up to its end. */
-	if (f->len >= LINE_MAX_BYTES) {
+	if (f->len >= EVENT_LINE_MAX) {
 		log_warn("%s: overlong line: skipped", f->path);
 		f->skipping = 1;
 		f->len = 0;

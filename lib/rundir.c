@@ -17,7 +17,6 @@
 
 #define RUNDIR_DEFAULT "/run/qubes-vpn"
 #define EVENTS_MAX (64L * 1024)    /* then events -> events.old */
-#define EVENT_LINE_MAX 1024
 
 const char *rundir(void)
 {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #define RUNDIR_MAX 200             /* longest accepted $QUBES_VPN_RUNDIR */
+#define EVENT_LINE_MAX 1024        /* longest line event_append() writes */
 
 /* The run directory: $QUBES_VPN_RUNDIR (absolute, shorter than
  * RUNDIR_MAX) or /run/qubes-vpn. */
