@@ -5,7 +5,10 @@
 # them (their User=, only their capabilities, NoNewPrivileges), QubesDB's
 # socket is served by tests/fakeqdb.c with the test bed's values, and the
 # units' privileged step (qubes-vpn-resolv.path) is emulated as systemd
-# would run it. Leak counters on the far side of the uplink.
+# would run it. A desktop session (a user of its own, /run/user/UID/bus)
+# can run the shipped autostart entry, and root the relay to dom0; the
+# qube's notify-send and qrexec-client-vm are fakes that record who ran
+# them. Leak counters on the far side of the uplink.
 #
 #   APP  (qube with Qubes' default firewall) 10.137.0.5, fd09:24ef:4179::5
 #     | vif3.0
