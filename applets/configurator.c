@@ -19,6 +19,7 @@
 #include "../lib/rundir.h"
 #include "../lib/accounts.h"
 #include "../lib/helper.h"
+#include "../lib/ovpnenv.h"
 #include "../lib/sanitize.h"
 
 #include <ctype.h>
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -490,17 +492,14 @@ static int write_file(const char *path, const char *data, size_t len, mode_t mod
 static void editing_user(uid_t *uid, gid_t *gid)
 {
 	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
-	char *end;
 	unsigned long v;
 
 	*uid = getuid();
 	*gid = getgid();
 	if (u && g && getuid() == 0) {
-		v = strtoul(u, &end, 10);
-		if (*u && !*end && v > 0 && v < 0xfffffffe)
+		if (parse_decimal(u, &v) == 0 && v > 0 && v < 0xfffffffe)
 			*uid = (uid_t)v;
-		v = strtoul(g, &end, 10);
-		if (*g && !*end && v < 0xfffffffe)
+		if (parse_decimal(g, &v) == 0 && v < 0xfffffffe)
 			*gid = (gid_t)v;
 	}
 }
@@ -772,17 +771,41 @@ static int dry_run(const char *dir, const char *conf, uid_t uid, gid_t gid, char
 			 "--route-noexec", "--script-security", "2", "--up", exe, "--down", exe,
 			 "--up-restart", "--persist-tun", "--verb", "1", "--suppress-timestamps",
 			 "--connect-retry", "0", "--connect-retry-max", "1", NULL };
-	struct helper_user user = { uid, gid };
+	static const int outcome[] = { 0, 1, -ETIMEDOUT, -ENOENT };   /* by the child's exit status */
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	int rc;
+	char *shared;
+	int status, rc;
+	pid_t pid;
 
 	if (n <= 0)
 		return -ENOENT;
 	exe[n] = '\0';
-	rc = helper_run(argv, envp, &user, NULL, out, size, DRY_RUN_MS);
-	if (find(out, "SIGUSR1["))
-		return 0;
-	return rc == -ENOENT || rc == -ETIMEDOUT ? rc : 1;
+	/* A child becomes the unit's user and runs OpenVPN through helper_run
+	 * (which never changes user); its output comes back in a shared
+	 * mapping, the outcome in its exit status. helper_run's time limit
+	 * bounds the wait. */
+	shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		return -errno;
+	shared[0] = '\0';
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+			_exit(4);
+		rc = helper_run(argv, envp, NULL, shared, size, DRY_RUN_MS);
+		_exit(find(shared, "SIGUSR1[") ? 0 : rc == -ETIMEDOUT ? 2 : rc == -ENOENT ? 3 : 1);
+	}
+	rc = -errno;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0) {
+		memcpy(out, shared, size);
+		out[size - 1] = '\0';
+		rc = !WIFEXITED(status) || WEXITSTATUS(status) > 3 ? -EPERM :
+		     outcome[WEXITSTATUS(status)];
+	}
+	munmap(shared, size);
+	return rc;
 }
 
 /* Say why OpenVPN refused the configuration: its own words (without the
@@ -802,7 +825,8 @@ static void show_refusal(const char *out, const char *name, const char *text, co
 		fprintf(stderr, "openvpn: %s\n", shown);
 		at = find(line, name);
 		if (at && at[strlen(name)] == ':')
-			want = (unsigned)strtoul(at + strlen(name) + 1, NULL, 10);
+			for (at += strlen(name) + 1, want = 0; *at >= '0' && *at <= '9' && want < 1000000; at++)
+				want = want * 10 + (unsigned)(*at - '0');
 	}
 	for (p = text, n = 1; want && *p && n < want; p++)
 		n += *p == '\n';
