@@ -70,6 +70,9 @@ $(QVBIN): $(OBJS)
 # copies (searched before libmnl's include/, which carries old copies of a
 # few of them).
 MUSL_CC    ?= musl-gcc
+# Only in the static binary: our printf family in place of musl's, which
+# links its floating-point formatter (lib/static/printf.c says why).
+STATIC_SRCS := lib/static/printf.c
 LIBMNL_SRC ?=
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 KHDR_DIR   := build/kernel-headers
@@ -113,7 +116,7 @@ static: $(KHDR_DIR)/.stamp
 		$(MUSL_CC) $(MUSL_OPT) -DHAVE_VISIBILITY_HIDDEN -I$(MNL_BUILD) -I$(KHDR_DIR) \
 			-I$(MNL_TREE)/include -c $$f -o $(MNL_BUILD)/$$(basename $$f .c).o || exit 1; \
 	done
-	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(MNL_BUILD)/*.o
+	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(STATIC_SRCS) $(MNL_BUILD)/*.o
 	$(STRIP) -R .comment $(STATIC_BIN)
 	@echo "$(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes, libmnl from $(LIBMNL_SRC)"
 
@@ -127,7 +130,7 @@ $(O)/tests/unit: tests/unit.c tests/golden.h $(UNIT_OBJS)
 
 # unit-lib.c tests lib/'s pure parsers (ovpnenv on the fixtures, the
 # sanitizer, the notification message).
-UNIT_LIB_OBJS := $(call lib,ovpnenv log rundir sanitize message) $(O)/nl/nl.o
+UNIT_LIB_OBJS := $(call lib,ovpnenv ovpnconf log rundir sanitize message) $(O)/nl/nl.o
 
 $(O)/tests/unit-lib: tests/unit-lib.c $(UNIT_LIB_OBJS)
 	@mkdir -p $(O)/tests
@@ -170,7 +173,7 @@ build/tests/fakeqdb: tests/fakeqdb.c
 # working copy of its corpus; `make fuzz-short` (part of check) replays the
 # corpus and regression inputs and fuzzes each for a few seconds.
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := ovpnenv text nlreply qubesdb
+FUZZ_TARGETS := ovpnenv text nlreply qubesdb ovpnconf
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -std=gnu99 -Wall -Wextra -Werror
@@ -178,6 +181,7 @@ FUZZ_SRC_ovpnenv := lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c
 FUZZ_SRC_text    := lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c lib/sanitize.c lib/message.c
 FUZZ_SRC_nlreply := $(sort $(wildcard nl/*.c))
 FUZZ_SRC_qubesdb := lib/qubesdb.c lib/log.c lib/rundir.c nl/nl.c
+FUZZ_SRC_ovpnconf := lib/ovpnconf.c lib/log.c lib/rundir.c lib/sanitize.c nl/nl.c
 
 build/fuzz/%: tests/fuzz/%.c $(SRCS) $(wildcard lib/*.h nl/*.h)
 	@mkdir -p build/fuzz
@@ -231,18 +235,23 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DATADIR    ?= $(PREFIX)/share
 UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-config.path \
-         qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path
+         qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path \
+         qubes-vpn-notify-dom0.path qubes-vpn-notify-dom0.service
+# XDG autostart: every desktop session starts the notifier.
+AUTOSTARTDIR ?= /etc/xdg/autostart
 
-# The VM side: binary, applet links, systemd units, user, configurator menu.
 # Everything CI runs: the suite, then the suite built with sanitizers.
 check-all:
 	$(MAKE) check
 	$(MAKE) check SANITIZE=1
 
+# The VM side: binary, applet links, systemd units, user, configurator menu,
+# the notifier's autostart entry.
 install: install-bin
 	install -d $(DESTDIR)$(UNITDIR)/qubes-network.service.d $(DESTDIR)$(PRESETDIR) \
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
-		$(DESTDIR)$(DATADIR)/applications $(DESTDIR)$(DATADIR)/doc/qubes-vpn
+		$(DESTDIR)$(DATADIR)/applications $(DESTDIR)$(DATADIR)/doc/qubes-vpn \
+		$(DESTDIR)$(AUTOSTARTDIR)
 	for u in $(UNITS); do install -m 0644 units/$$u $(DESTDIR)$(UNITDIR)/$$u; done
 	install -m 0644 units/qubes-network.service.d/30-qubes-vpn.conf \
 		$(DESTDIR)$(UNITDIR)/qubes-network.service.d/30-qubes-vpn.conf
@@ -251,6 +260,8 @@ install: install-bin
 	install -m 0644 units/qubes-vpn.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qubes-vpn.conf
 	install -m 0644 units/qubes-vpn-configurator.desktop \
 		$(DESTDIR)$(DATADIR)/applications/qubes-vpn-configurator.desktop
+	install -m 0644 units/qubes-vpn-notifier.desktop \
+		$(DESTDIR)$(AUTOSTARTDIR)/qubes-vpn-notifier.desktop
 	install -m 0644 README.md $(DESTDIR)$(DATADIR)/doc/qubes-vpn/README.md
 
 install-bin: $(BIN)
@@ -363,6 +374,7 @@ deb: dist dist-libmnl
 	gzip -9n <deb/changelog >$$doc/changelog.Debian.gz; \
 	install -D -m 0644 deb/lintian-overrides $$r/usr/share/lintian/overrides/qubes-vpn; \
 	mkdir -p $$r/DEBIAN; \
+	(cd $$r && find etc -type f -printf '/%p\n' | LC_ALL=C sort) >$$r/DEBIAN/conffiles; \
 	for f in postinst prerm postrm; do \
 		sed 's/@ENABLE@/$(DEB_ENABLE)/; s/@UNITS@/$(UNITS)/' deb/$$f.in >$$r/DEBIAN/$$f; \
 	done; \

@@ -107,26 +107,20 @@ static int open_sock(struct nl_sock *s, int bus)
 	return err;
 }
 
+/* One socket per bus for the whole run. Never closed here: the kernel
+ * closes them when the process exits (and atexit() would link musl's
+ * whole malloc into the static binary). */
 static struct nl_sock shared[2] = { { .fd = -1 }, { .fd = -1 } };
-
-static void close_shared(void)
-{
-	nl_close(&shared[0]);
-	nl_close(&shared[1]);
-}
 
 int gw_sock(int bus, struct nl_sock **out)
 {
 	struct nl_sock *s = &shared[bus == NETLINK_NETFILTER];
-	static int registered;
 	int err;
 
 	if (s->fd < 0) {
 		err = open_sock(s, bus);
 		if (err < 0)
 			return err;
-		if (!registered++)
-			atexit(close_shared);
 	}
 	*out = s;
 	return 0;

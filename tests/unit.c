@@ -11,7 +11,9 @@
 #include "../nl/nft.h"
 #include "../nl/ct.h"
 #include "../lib/qubesdb.h"
+#include "../lib/rundir.h"
 #include "golden.h"
+#include "tap.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -31,16 +33,6 @@
 #include <linux/fib_rules.h>
 #include <libmnl/libmnl.h>
 
-static int failed, passed;
-
-static void check(const char *name, int cond)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", name);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
 
 static void hexdump(const char *label, const uint8_t *p, size_t n)
 {
@@ -1029,6 +1021,38 @@ static void test_qdb_open(void)
 	      !strcmp(qdb_open_strerror(-EPERM), "the daemon runs neither as root nor as us"));
 }
 
+/* event_parse: the lines event_append writes, and what the notifier must
+ * skip (the file is another user's). */
+static void test_event_parse(void)
+{
+	static const char *const bad[] = {
+		"", "no stamp at all", "2026-11-27T12:00:00Z", "2026-11-27T12:00:00Z normal",
+		"2026-11-27T12:00:00Z normal ", "2026-11-27T12:00:00Z emergency Summary",
+		"2026-11-27 12:00:00Z normal Summary", "2026-11-27T12:00:00  normal Summary",
+		"2026-11-27T12:00:00Znormal Summary",
+	};
+	const char *u, *s, *b;
+	char line[256];
+	unsigned i;
+
+	snprintf(line, sizeof(line), "2026-11-27T12:00:00Z critical Qubes VPN disconnected: "
+		 "all traffic: blocked");
+	check("event_parse: a hook's line", event_parse(line, &u, &s, &b) == 0 &&
+	      !strcmp(u, "critical") && !strcmp(s, "Qubes VPN disconnected") &&
+	      !strcmp(b, "all traffic: blocked"));
+	snprintf(line, sizeof(line), "2026-11-27T12:00:00Z low a:b c");
+	check("event_parse: no body (a colon without a space is text)",
+	      event_parse(line, &u, &s, &b) == 0 && !strcmp(s, "a:b c") && !b[0]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "%s", bad[i]);
+		if (event_parse(line, &u, &s, &b) == 0) {
+			fprintf(stderr, "# accepted: '%s'\n", bad[i]);
+			break;
+		}
+	}
+	check("event_parse: lines that are not events are refused", i == sizeof(bad) / sizeof(bad[0]));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--kernel")) {
@@ -1060,6 +1084,7 @@ int main(int argc, char **argv)
 		test_qdb_parse();
 		test_qdb_io();
 		test_qdb_open();
+		test_event_parse();
 	}
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
