@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -39,28 +38,17 @@
 
 static const char usage[] =
 "Usage: qubes-vpn-wg up [--dev IF] [--timeout SECONDS] [CONF]\n"
-"       qubes-vpn-wg down [--dev IF]\n"
-"       qubes-vpn-wg status [--dev IF]\n"
+"       qubes-vpn-wg down|status [--dev IF]\n"
 "\n"
-"The Qubes VPN gateway with a WireGuard tunnel. CONF is in wg-quick's\n"
-"format (default " WG_DEFAULT_CONF "; mode 0600 or\n"
-"0640: a file others may read is refused). [Interface]: PrivateKey,\n"
-"Address, DNS, MTU, ListenPort, FwMark; [Peer]: PublicKey, PresharedKey,\n"
-"AllowedIPs, Endpoint (an IP address: host names are not resolved),\n"
-"PersistentKeepalive. PreUp/PostUp/PreDown/PostDown are refused: no shell\n"
-"is ever run. Table= and SaveConfig= are ignored.\n"
-"\n"
+"The Qubes VPN gateway with a WireGuard tunnel (see README, \"WireGuard\").\n"
+"CONF: wg-quick's format, mode 0600 (default " WG_DEFAULT_CONF ");\n"
+"no PreUp/PostUp/PreDown/PostDown; Endpoint an IP address.\n"
 "  up      configure IF (default " WG_DEFAULT_DEV ") through wireguard-go's\n"
-"          socket " WG_UAPI_DIR "/IF.sock, set its Address(es), MTU\n"
-"          (MTU=, else wg-quick's: the endpoint route's MTU - 80) and bring\n"
-"          it up; wait up to SECONDS (default 20) for a handshake; only then\n"
-"          put IF in interface group 78, route downstream traffic of table\n"
-"          78 into it (IPv6 when an IPv6 Address is given) and redirect\n"
-"          downstream DNS to the first two DNS= servers of each family that\n"
-"          lie beyond the tunnel (as the OpenVPN up hook does)\n"
-"  down    back to the blocked state (as the OpenVPN down hook)\n"
+"          socket " WG_UAPI_DIR "/IF.sock, its addresses, MTU and link;\n"
+"          after a handshake (SECONDS, default 20) route downstream traffic\n"
+"          and DNS into it as the OpenVPN up hook does\n"
+"  down    back to the blocked state\n"
 "  status  IF's peers: endpoint, latest handshake, bytes\n"
-"\n"
 "Exit status: 0 success, 1 failed (the gateway left blocked), 2 usage error.\n";
 
 struct wg_args {
@@ -85,7 +73,9 @@ static void parse_args(int argc, char **argv, struct wg_args *a)
 			if (!valid_ifname(a->dev))
 				usage_error("--dev: not an interface name");
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc && !strcmp(a->cmd, "up")) {
-			a->timeout = strtol(argv[++i], &end, 10);
+			for (end = argv[++i], a->timeout = 0; *end >= '0' && *end <= '9' &&
+			     a->timeout <= 600; end++)
+				a->timeout = a->timeout * 10 + (*end - '0');
 			if (*end || a->timeout < 1 || a->timeout > 600)
 				usage_error("--timeout: seconds from 1 to 600");
 		} else if (argv[i][0] != '-' && !a->conf && !strcmp(a->cmd, "up")) {

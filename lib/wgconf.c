@@ -140,12 +140,11 @@ static int parse_endpoint(char *s, struct wg_endpoint *ep)
 
 	memset(ep, 0, sizeof(*ep));
 	if (s[0] == '[') {
-		colon = strstr(s, "]:");
-		if (!colon)
+		colon = strchr(s, ']');
+		if (!colon || colon[1] != ':')
 			return -EINVAL;
-		*colon = '\0';
+		*colon++ = '\0';
 		host = s + 1;
-		colon++;
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon)
