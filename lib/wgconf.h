@@ -7,40 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include "../nl/wg.h"
 
-#define WG_KEY_LEN 32
 #define WG_KEY_B64_LEN 44         /* base64 of 32 bytes, one '=' */
 #define WG_CONF_FILE_MAX 65536    /* bigger files are refused */
 #define WG_CONF_LINE_MAX 1024     /* longer lines are refused */
 #define WG_PEERS_MAX 16
-#define WG_ALLOWED_MAX 64         /* AllowedIPs per peer */
 #define WG_ADDR_MAX 8             /* Address entries */
 #define WG_CONF_DNS_MAX 8         /* DNS servers kept per family, in order */
 #define WG_MTU_MIN 576
 #define WG_MTU_MAX 9200
-
-/* An address with a prefix length (Address=, AllowedIPs=). */
-struct wg_prefix {
-	uint8_t family;               /* AF_INET, AF_INET6 */
-	uint8_t len;
-	uint8_t addr[16];
-};
-
-struct wg_endpoint {
-	uint8_t family;               /* 0: none given */
-	uint16_t port;                /* host order */
-	uint8_t addr[16];
-};
-
-struct wg_peer {
-	uint8_t public_key[WG_KEY_LEN];
-	uint8_t preshared_key[WG_KEY_LEN];
-	int has_public_key, has_preshared_key;
-	struct wg_endpoint endpoint;
-	int keepalive;                /* seconds; -1: not given */
-	unsigned nallowed;
-	struct wg_prefix allowed[WG_ALLOWED_MAX];
-};
 
 struct wg_conf {
 	uint8_t private_key[WG_KEY_LEN];
