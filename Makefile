@@ -232,7 +232,7 @@ PRESETDIR  ?= $(PREFIX)/lib/systemd/system-preset
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DATADIR    ?= $(PREFIX)/share
-UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-config.path \
+UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-wg.service qubes-vpn-config.path \
          qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path
 
 # The VM side: binary, applet links, systemd units, user, configurator menu.
