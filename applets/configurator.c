@@ -8,6 +8,7 @@
 #include "../lib/rundir.h"
 #include "../lib/accounts.h"
 #include "../lib/helper.h"
+#include "../lib/wgconf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 
 #define CONFIG_DIR "/rw/config/qubes-vpn"
 #define CONFIG_NAME "qubes-vpn.conf"
+#define WG_CONFIG_NAME "wireguard.conf"   /* qubes-vpn-wg.service runs where it exists */
 #define VPN_USER "qubes-vpn"
 #define CONFIG_MAX (256 * 1024)
 
@@ -34,7 +36,9 @@ CONFIG_DIR "). Creates DIR if missing (mode 0750, group " VPN_USER "),\n"
 "your editor ($VISUAL, $EDITOR, else a graphical or terminal editor found on\n"
 "PATH) on a temporary copy as you, not as root, and replaces the real file\n"
 "only if the copy changed. Then it warns, in plain words, about anything\n"
-"that breaks the setup or its leakproofness. With --check it only checks.\n"
+"that breaks the setup or its leakproofness. With --check it only checks;\n"
+"where DIR/" WG_CONFIG_NAME " exists (WireGuard, qubes-vpn-wg.service),\n"
+"--check checks that instead (edit it with your editor, mode 0640 or 0600).\n"
 "Needs root for DIR: run it with sudo (the menu entry does).\n"
 "Exit status: 0 done (warnings may have been printed), 1 failed, 2 usage.\n";
 
@@ -189,6 +193,40 @@ static void check_config(struct check_ctx *c, char *text)
 }
 
 /* ---- files ---- */
+
+/* --check for WireGuard: -1 when DIR has no WireGuard configuration (go on
+ * with OpenVPN's), otherwise the exit status. The same parser as
+ * qubes-vpn-wg up; what it would refuse is an error, traffic the tunnel
+ * would not carry a warning. */
+static int check_wireguard(struct check_ctx *c, int have_openvpn)
+{
+	static struct wg_conf wg;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/" WG_CONFIG_NAME, c->dir);
+	if (access(path, F_OK) < 0)
+		return -1;
+	if (have_openvpn)
+		warn_line(c, 0, "both " CONFIG_NAME " and " WG_CONFIG_NAME " exist: only the "
+			  "WireGuard unit runs (it conflicts with OpenVPN's); remove one");
+	if (wg_conf_load(path, &wg) < 0) {
+		printf("%s: not usable by qubes-vpn-wg (see above)\n", path);
+		return 1;
+	}
+	if (!wg_conf_covers_all(&wg, AF_INET))
+		warn_line(c, 0, "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to "
+			  "other addresses is refused (dropped in the tunnel)");
+	if (!wg_conf_has_family(&wg, AF_INET6))
+		warn_line(c, 0, "no IPv6 Address: downstream IPv6 traffic is refused (blocked)");
+	else if (!wg_conf_covers_all(&wg, AF_INET6))
+		warn_line(c, 0, "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
+			  "addresses is refused (dropped in the tunnel)");
+	if (!wg.ndns4 && !wg.ndns6)
+		warn_line(c, 0, "no usable DNS server: downstream DNS is refused (blocked)");
+	memset(&wg, 0, sizeof(wg));
+	printf("%s: %d warning%s\n", path, c->warnings, c->warnings == 1 ? "" : "s");
+	return 0;
+}
 
 static int read_file(const char *path, char *buf, size_t size, size_t *len)
 {
@@ -422,6 +460,8 @@ int configurator_main(int argc, char **argv)
 		log_err("reading %s: %s", conf, strerror(-rc));
 		return 1;
 	}
+	if (check_only && (rc = check_wireguard(&c, have_old)) >= 0)
+		return rc;
 	if (check_only) {
 		if (!have_old) {
 			log_err("%s does not exist", conf);
