@@ -1138,18 +1138,30 @@ struct peer_seen {
 	int has_flags, has_endpoint, has_psk;
 };
 
+/* The first attribute nested in a, and the end of a's payload (written
+ * out: cppcheck does not know libmnl's iteration macros). */
+static const struct nlattr *nested_first(const struct nlattr *a, int *left)
+{
+	*left = (int)mnl_attr_get_payload_len(a);
+	return mnl_attr_get_payload(a);
+}
+
 static void count_peer(const struct nlattr *peer, struct peer_seen *ps)
 {
 	const struct nlattr *a, *ip;
+	int left, left_ip;
 
-	mnl_attr_for_each_nested(a, peer) {
+	for (a = nested_first(peer, &left); mnl_attr_ok(a, left); a = mnl_attr_next(a)) {
+		left -= (int)MNL_ALIGN(a->nla_len);
 		switch (mnl_attr_get_type(a)) {
 		case WGPEER_A_FLAGS: ps->has_flags = 1; break;
 		case WGPEER_A_ENDPOINT: ps->has_endpoint = 1; break;
 		case WGPEER_A_PRESHARED_KEY: ps->has_psk = 1; break;
 		case WGPEER_A_ALLOWEDIPS:
-			mnl_attr_for_each_nested(ip, a)
+			for (ip = nested_first(a, &left_ip); mnl_attr_ok(ip, left_ip); ip = mnl_attr_next(ip)) {
+				left_ip -= (int)MNL_ALIGN(ip->nla_len);
 				ps->allowed++;
+			}
 			break;
 		}
 	}
@@ -1165,7 +1177,7 @@ static void test_wg_set_device_split(void)
 	const struct nlattr *a, *peer;
 	struct peer_seen seen[3];
 	unsigned i, j, msgs = 0, peer_idx = 0, privkeys = 0, replace = 0, too_long = 0;
-	int len, err;
+	int len, err, left;
 	struct nl_buf b;
 
 	memset(peers, 0, sizeof(peers));
@@ -1199,9 +1211,10 @@ static void test_wg_set_device_split(void)
 				replace++;
 			if (mnl_attr_get_type(a) != WGDEVICE_A_PEERS)
 				continue;
-			mnl_attr_for_each_nested(peer, a) {
+			for (peer = nested_first(a, &left); mnl_attr_ok(peer, left); peer = mnl_attr_next(peer)) {
 				const struct nlattr *k = mnl_attr_get_payload(peer);
 
+				left -= (int)MNL_ALIGN(peer->nla_len);
 				peer_idx = *(const uint8_t *)mnl_attr_get_payload(k) - 1u;
 				if (peer_idx < 3)
 					count_peer(peer, &seen[peer_idx]);
