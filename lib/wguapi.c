@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#define WG_KEY_HEX_LEN 64        /* a key in the protocol: lower-case hex */
+
 /* ---- requests ---- */
 
 struct out {
@@ -36,14 +38,14 @@ static void put(struct out *o, const char *s)
 static void put_hex_key(struct out *o, const char *name, const uint8_t key[WG_KEY_LEN])
 {
 	static const char digits[] = "0123456789abcdef";
-	char hex[2 * WG_KEY_LEN + 1];
-	unsigned i;
+	char hex[WG_KEY_HEX_LEN + 1];
+	size_t i;
 
-	for (i = 0; i < WG_KEY_LEN; i++) {
-		hex[2 * i] = digits[key[i] >> 4];
-		hex[2 * i + 1] = digits[key[i] & 15];
+	for (i = 0; i < WG_KEY_HEX_LEN; i += 2) {
+		hex[i] = digits[key[i / 2] >> 4];
+		hex[i + 1] = digits[key[i / 2] & 15];
 	}
-	hex[2 * WG_KEY_LEN] = '\0';
+	hex[WG_KEY_HEX_LEN] = '\0';
 	put(o, name);
 	put(o, hex);
 	put(o, "\n");
@@ -160,17 +162,17 @@ static int hex_digit(char ch)
 
 static int parse_hex_key(const char *s, size_t n, uint8_t key[WG_KEY_LEN])
 {
-	unsigned i;
+	size_t i;
 	int hi, lo;
 
-	if (n != 2 * WG_KEY_LEN)
+	if (n != WG_KEY_HEX_LEN)
 		return -EBADMSG;
-	for (i = 0; i < WG_KEY_LEN; i++) {
-		hi = hex_digit(s[2 * i]);
-		lo = hex_digit(s[2 * i + 1]);
+	for (i = 0; i < WG_KEY_HEX_LEN; i += 2) {
+		hi = hex_digit(s[i]);
+		lo = hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EBADMSG;
-		key[i] = (uint8_t)(hi << 4 | lo);
+		key[i / 2] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }
