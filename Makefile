@@ -70,6 +70,9 @@ $(QVBIN): $(OBJS)
 # copies (searched before libmnl's include/, which carries old copies of a
 # few of them).
 MUSL_CC    ?= musl-gcc
+# Only in the static binary: our printf family in place of musl's, which
+# links its floating-point formatter (lib/static/printf.c says why).
+STATIC_SRCS := lib/static/printf.c
 LIBMNL_SRC ?=
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 KHDR_DIR   := build/kernel-headers
@@ -113,7 +116,7 @@ static: $(KHDR_DIR)/.stamp
 		$(MUSL_CC) $(MUSL_OPT) -DHAVE_VISIBILITY_HIDDEN -I$(MNL_BUILD) -I$(KHDR_DIR) \
 			-I$(MNL_TREE)/include -c $$f -o $(MNL_BUILD)/$$(basename $$f .c).o || exit 1; \
 	done
-	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(MNL_BUILD)/*.o
+	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(STATIC_SRCS) $(MNL_BUILD)/*.o
 	$(STRIP) -R .comment $(STATIC_BIN)
 	@echo "$(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes, libmnl from $(LIBMNL_SRC)"
 

@@ -23,7 +23,7 @@ copy_tree() {
 
 # build DIR MNL: make static in DIR with LIBMNL_SRC=MNL; prints the sha256.
 build() {
-	make -s -C "$1" static LIBMNL_SRC="$2" >"$TMP/build.log" 2>&1 || { cat "$TMP/build.log"; return 1; }
+	make -s -C "$1" static LIBMNL_SRC="$2" >"$TMP/build.log" 2>&1 || { sed 's/^/#   /' "$TMP/build.log" >&2; return 1; }
 	sha256sum <"$1/build/static/qubes-vpn" | cut -d' ' -f1
 }
 
@@ -57,6 +57,7 @@ check_eq "libmnl from a release tarball: the same sha256" "$sha_t" "$sha_a"
 echo "# sha256 $sha_a"
 
 bin=$A/build/static/qubes-vpn
+check "the binary exists" [ -x "$bin" ]
 check_contains "file: statically linked" "$(file -b "$bin")" "statically linked"
 check_contains "file: stripped" "$(file -b "$bin")" ", stripped"
 check_eq "no program interpreter, no dynamic section" \
@@ -65,6 +66,17 @@ size=$(stat -c %s "$bin")
 echo "# size $size bytes (limit $SIZE_LIMIT)"
 check "stripped size within $SIZE_LIMIT bytes" [ "$size" -le "$SIZE_LIMIT" ]
 check_contains "the static binary runs its applets" "$("$bin" --help)" "forwarding"
+
+# The static binary formats with lib/static/printf.c instead of musl's
+# printf: the same calls (every conversion the code uses, musl's
+# inet_ntop) must print exactly what glibc's printf prints.
+musl-gcc -std=gnu99 -Os -Wall -Wextra -Wno-format-truncation -I"$TOP/build/kernel-headers" -static \
+	-o "$TMP/pc-ours" "$TOP/tests/printf-check.c" "$TOP/lib/static/printf.c" &&
+	cc -std=gnu99 -O2 -Wall -Wextra -Wno-format-truncation -o "$TMP/pc-glibc" "$TOP/tests/printf-check.c"
+check "printf-check builds with our printf (musl) and with glibc's" [ -x "$TMP/pc-ours" ] && [ -x "$TMP/pc-glibc" ]
+check_eq "our printf prints what glibc's prints (every case in printf-check.c)" \
+	"$("$TMP/pc-ours" | sha256sum)" "$("$TMP/pc-glibc" | sha256sum)"
+check "... over all its cases (at least 30 lines printed)" [ "$("$TMP/pc-glibc" | wc -l)" -ge 30 ]
 
 # Wrong or missing LIBMNL_SRC: exit status 2 and a message naming it.
 out=$(make -s -C "$A" static LIBMNL_SRC= 2>&1)

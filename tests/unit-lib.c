@@ -12,6 +12,7 @@
 #include "../lib/sanitize.h"
 #include "../lib/wgconf.h"
 #include "../lib/wguapi.h"
+#include "tap.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,16 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failed, passed;
-
-static void check(const char *name, int cond)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", name);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
 
 static void check_str(const char *name, const char *got, const char *want)
 {

@@ -15,6 +15,7 @@
 #include "../nl/wg.h"
 #include "../lib/qubesdb.h"
 #include "golden.h"
+#include "tap.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -36,16 +37,6 @@
 #include <linux/wireguard.h>
 #include <libmnl/libmnl.h>
 
-static int failed, passed;
-
-static void check(const char *name, int cond)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", name);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
 
 static void hexdump(const char *label, const uint8_t *p, size_t n)
 {
