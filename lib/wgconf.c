@@ -7,12 +7,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 enum section { SEC_NONE, SEC_INTERFACE, SEC_PEER };
+
+/* ASCII case-insensitive equality, as wg(8) compares its keys (musl's
+ * strcasecmp would bring its locale plumbing for nothing). */
+static int lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
+}
+
+static int same_nocase(const char *a, const char *b)
+{
+	for (; *a && lower(*a) == lower(*b); a++, b++)
+		;
+	return !*a && !*b;
+}
 
 /* One base64 character's value, or -1. */
 static int b64_value(char ch)
@@ -78,7 +91,7 @@ static int parse_fwmark(const char *s, uint32_t *out)
 	unsigned long v = 0;
 	size_t i;
 
-	if (!strcasecmp(s, "off")) {
+	if (same_nocase(s, "off")) {
 		*out = 0;
 		return 0;
 	}
@@ -266,17 +279,17 @@ static int interface_key(struct parser *p, char *v)
 	struct wg_conf *c = p->c;
 	unsigned long n;
 
-	if (!strcasecmp(p->key, "PrivateKey")) {
+	if (same_nocase(p->key, "PrivateKey")) {
 		squeeze(v);
 		if (parse_key_value(v, c->private_key) < 0)
 			return bad(p, "not a base64 WireGuard key (44 characters)");
 		c->has_private_key = 1;
-	} else if (!strcasecmp(p->key, "ListenPort")) {
+	} else if (same_nocase(p->key, "ListenPort")) {
 		squeeze(v);
 		if (parse_uint(v, 65535, &n) < 0)
 			return bad(p, "not a port number");
 		c->listen_port = (int)n;
-	} else if (!strcasecmp(p->key, "FwMark")) {
+	} else if (same_nocase(p->key, "FwMark")) {
 		squeeze(v);
 		if (parse_fwmark(v, &c->fwmark) < 0)
 			return bad(p, "not a mark (a number, 0x-hex, or off)");
@@ -310,29 +323,29 @@ static int peer_key(struct parser *p, char *v)
 	unsigned long n;
 	int err;
 
-	if (!strcasecmp(p->key, "AllowedIPs"))
+	if (same_nocase(p->key, "AllowedIPs"))
 		return add_prefixes(p, v, peer->allowed, &peer->nallowed, WG_ALLOWED_MAX);
 	if (!strcmp(p->key, "PreUp") || !strcmp(p->key, "PostUp") ||
 	    !strcmp(p->key, "PreDown") || !strcmp(p->key, "PostDown"))
 		return bad(p, "shell commands are never run by qubes-vpn: remove this line");
 	squeeze(v);
-	if (!strcasecmp(p->key, "PublicKey")) {
+	if (same_nocase(p->key, "PublicKey")) {
 		if (parse_key_value(v, peer->public_key) < 0)
 			return bad(p, "not a base64 WireGuard key (44 characters)");
 		peer->has_public_key = 1;
-	} else if (!strcasecmp(p->key, "PresharedKey")) {
+	} else if (same_nocase(p->key, "PresharedKey")) {
 		if (parse_key_value(v, peer->preshared_key) < 0)
 			return bad(p, "not a base64 WireGuard key (44 characters)");
 		peer->has_preshared_key = 1;
-	} else if (!strcasecmp(p->key, "Endpoint")) {
+	} else if (same_nocase(p->key, "Endpoint")) {
 		err = parse_endpoint(v, &peer->endpoint);
 		if (err == -EADDRNOTAVAIL)
 			return bad(p, "host names are not resolved by qubes-vpn: give the server's "
 				   "IP address (HOST:PORT or [IPV6]:PORT)");
 		if (err < 0)
 			return bad(p, "not IPV4:PORT or [IPV6]:PORT");
-	} else if (!strcasecmp(p->key, "PersistentKeepalive")) {
-		if (!strcasecmp(v, "off"))
+	} else if (same_nocase(p->key, "PersistentKeepalive")) {
+		if (same_nocase(v, "off"))
 			n = 0;
 		else if (parse_uint(v, 65535, &n) < 0)
 			return bad(p, "not a number of seconds (0 to 65535) or off");
@@ -346,9 +359,9 @@ static int peer_key(struct parser *p, char *v)
 static int section_line(struct parser *p, char *s)
 {
 	squeeze(s);
-	if (!strcasecmp(s, "[Interface]")) {
+	if (same_nocase(s, "[Interface]")) {
 		p->sec = SEC_INTERFACE;
-	} else if (!strcasecmp(s, "[Peer]")) {
+	} else if (same_nocase(s, "[Peer]")) {
 		if (p->c->npeers >= WG_PEERS_MAX) {
 			log_err("line %u: more than %u peers", p->line, WG_PEERS_MAX);
 			return -EINVAL;
