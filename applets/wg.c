@@ -48,7 +48,7 @@ static const char usage[] =
 "          after a handshake (SECONDS, default 20) route downstream traffic\n"
 "          and DNS into it as the OpenVPN up hook does\n"
 "  down    back to the blocked state\n"
-"  status  IF's peers: endpoint, latest handshake, bytes\n"
+"  status  IF's peers: endpoint, latest handshake (-1: none), bytes\n"
 "Exit status: 0 success, 1 failed (the gateway left blocked), 2 usage error.\n";
 
 struct wg_args {
@@ -240,22 +240,17 @@ static int wg_down(const struct wg_args *a)
 
 static int wg_status(const struct wg_args *a)
 {
-	time_t now = time(NULL);
+	long long now = (long long)time(NULL);
 	unsigned i;
 
 	if (uapi(a->dev, "reading the device", snprintf(req, sizeof(req), "get=1\n\n"), &wgst) < 0)
 		return 1;
-	printf("%s: listening on port %d, %u peer(s)\n", a->dev, wgst.listen_port, wgst.npeers);
 	for (i = 0; i < wgst.npeers && i < WG_UAPI_PEERS_MAX; i++) {
 		const struct wg_uapi_peer *p = &wgst.peers[i];
 
-		printf("  peer %u: endpoint %s, ", i + 1, p->endpoint[0] ? p->endpoint : "none");
-		if (p->last_handshake_sec > 0)
-			printf("latest handshake %lld s ago", (long long)(now - p->last_handshake_sec));
-		else
-			printf("no handshake");
-		printf(", received %llu B, sent %llu B\n", (unsigned long long)p->rx_bytes,
-		       (unsigned long long)p->tx_bytes);
+		printf("peer %u: endpoint %s, latest handshake %lld s ago, received %llu B, sent %llu B\n",
+		       i + 1, p->endpoint, p->last_handshake_sec > 0 ? now - p->last_handshake_sec : -1,
+		       (unsigned long long)p->rx_bytes, (unsigned long long)p->tx_bytes);
 	}
 	return 0;
 }

@@ -495,8 +495,12 @@ int wg_conf_load(const char *path, struct wg_conf *c)
 	 * read it, and only they may change it. wg-quick only warns; a key
 	 * others could read is not a key any more, so this refuses. */
 	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
-		log_err("%s: readable or writable by others (mode %04o): make it 0600 or 0640",
-			path, (unsigned)(st.st_mode & 07777));
+		/* The mode in octal, by hand: the static build's printf has no %o. */
+		char mode[5] = { (char)('0' + (st.st_mode >> 9 & 7)), (char)('0' + (st.st_mode >> 6 & 7)),
+				 (char)('0' + (st.st_mode >> 3 & 7)), (char)('0' + (st.st_mode & 7)), 0 };
+
+		log_err("%s: readable or writable by others (mode %s): make it 0600 or 0640",
+			path, mode);
 		close(fd);
 		return -EPERM;
 	}

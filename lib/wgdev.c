@@ -7,10 +7,25 @@
 #include <errno.h>
 #include <string.h>
 #include <net/if.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
 
 #define WG_OVERHEAD 80    /* IPv6 40 + UDP 8 + WireGuard 32, as wg-quick */
+
+/* An interface's MTU by index (two ioctls: smaller than a netlink link
+ * dump and its parser); 0 when unknown. */
+static uint32_t link_mtu(int fd, uint32_t ifindex)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_ifindex = (int)ifindex;
+	if (ioctl(fd, SIOCGIFNAME, &ifr) < 0 || ioctl(fd, SIOCGIFMTU, &ifr) < 0 || ifr.ifr_mtu < 0)
+		return 0;
+	return (uint32_t)ifr.ifr_mtu;
+}
 
 unsigned wg_dev_mtu(const struct wg_conf *c)
 {
@@ -18,19 +33,22 @@ unsigned wg_dev_mtu(const struct wg_conf *c)
 	struct nl_result res;
 	uint32_t oif, mtu, best = 0;
 	unsigned i;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (c->mtu)
 		return c->mtu;
-	if (nl_open(&s, NETLINK_ROUTE) == 0) {
+	if (fd >= 0 && nl_open(&s, NETLINK_ROUTE) == 0) {
 		for (i = 0; i < c->npeers; i++) {
 			const struct wg_endpoint *ep = &c->peers[i].endpoint;
 
 			if (ep->family && rt_route_get_oif(&s, ep->family, ep->addr, &oif, &res) == 0 &&
-			    rt_link_get_mtu(&s, oif, &mtu, &res) == 0 && mtu > best)
+			    (mtu = link_mtu(fd, oif)) > best)
 				best = mtu;
 		}
 		nl_close(&s);
 	}
+	if (fd >= 0)
+		close(fd);
 	if (!best) {
 		log_warn("no route to any endpoint to take an MTU from: assuming 1500");
 		best = 1500;

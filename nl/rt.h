@@ -57,12 +57,9 @@ void rt_link_new_kind(struct nl_buf *b, const char *ifname, const char *kind, co
 void rt_link_del_name(struct nl_buf *b, const char *ifname, const char *what);
 
 /* The output interface the kernel picks for dst (RTM_GETROUTE, as
- * `ip route get`), and a link's MTU (RTM_GETLINK by index). 0 or -errno. */
+ * `ip route get`). 0 or -errno. */
 int rt_route_get_oif(struct nl_sock *s, uint8_t family, const uint8_t *dst, uint32_t *oif,
 		     struct nl_result *res);
-int rt_link_get_mtu(struct nl_sock *s, uint32_t ifindex, uint32_t *mtu, struct nl_result *res);
-/* Parse an RTM_NEWLINK reply: index and IFLA_MTU (0 when absent). */
-int rt_parse_link_mtu(const struct nlmsghdr *nlh, uint32_t *ifindex, uint32_t *mtu);
 
 /* Dumps call cb once per route (of any table: filter in cb) or rule.
  * cb returns 0 to go on or -errno to fail the dump. */
