@@ -145,6 +145,33 @@ cp "$TMP/wg/good.conf" "$TMP/conf/wireguard.conf"
 check "no wireguard-go running: up fails, blocked" refused
 check_contains "... naming the missing socket" "$(cat "$TMP/wg/refused.log")" \
 	"no wireguard-go serves qubes-vpn-wg (/var/run/wireguard/qubes-vpn-wg.sock"
+# Someone else's listener where wireguard-go's socket belongs (mode 0777,
+# so only the peer's credentials stand in the way): it would get the
+# private key. It gets nothing.
+SOCK=$ST/run/wireguard/qubes-vpn-wg.sock
+chown 65534 "$ST/run/wireguard"
+: >"$TMP/wg/impostor.got"
+chown 65534 "$TMP/wg/impostor.got"
+"$QB/exec.sh" "$VPN" setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
+s.listen(1); s.settimeout(10)
+c, _ = s.accept(); c.settimeout(2)
+try:
+    got = c.recv(65536)
+except OSError:
+    got = b""
+open(sys.argv[2], "wb").write(b"accepted:" + got)
+' /run/wireguard/qubes-vpn-wg.sock "$TMP/wg/impostor.got" >>"$TMP/wg/impostor.log" 2>&1 &
+IMPOSTOR=$!
+BG_PIDS+=($IMPOSTOR)
+check "another user listens on wireguard-go's socket" wait_until 5 test -S "$SOCK"
+check "... up refuses it, blocked" refused
+check_contains "... saying so" "$(cat "$TMP/wg/refused.log")" "socket for qubes-vpn-wg: Operation not permitted"
+wait "$IMPOSTOR"
+check_eq "... and the impostor was sent nothing (no private key)" "$(cat "$TMP/wg/impostor.got")" "accepted:"
+rm -f "$SOCK"
+chown "$UNIT_UID" "$ST/run/wireguard"
 leaks_during "after refused configurations"
 
 # ---- 3. connected ----
