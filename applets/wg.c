@@ -23,10 +23,12 @@
 #include "../lib/wguapi.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #define WG_DEFAULT_DEV "qubes-vpn-wg"
@@ -225,16 +227,37 @@ static int wg_up(const struct wg_args *a)
 	return 0;
 }
 
+/* The state file says connected (written by up, under the same lock). */
+static int was_connected(void)
+{
+	char path[RUNDIR_MAX + 8], text[32] = "";
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/state", rundir());
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	n = (int)read(fd, text, sizeof(text) - 1);
+	close(fd);
+	return n > 0 && !strncmp(text, "state=connected\n", 16);
+}
+
 static int wg_down(const struct wg_args *a)
 {
+	int connected = was_connected();
+
 	if (gw_blackhole(a->dev) < 0) {
 		notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
 			     "blocking attached qubes failed in part; see the journal");
 		return 1;
 	}
 	state_write_blocked();
-	notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
-		     "all traffic of attached qubes is blocked");
+	/* After a failed up (whose message said so), no second one. */
+	if (connected)
+		notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
+			     "all traffic of attached qubes is blocked");
+	else
+		log_info("blocked (was not connected)");
 	return 0;
 }
 

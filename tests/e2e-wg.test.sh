@@ -241,6 +241,8 @@ check_contains "... saying why" "$(cat "$TMP/wg-client.log")" "no handshake with
 check "... and the gateway is blocked" state_is blocked
 leaks_during "endpoint unreachable"
 wg_stop TERM
+check_contains "... one event says so; the unit's stop adds no 'disconnected' (it never connected)" \
+	"$(tail -1 "$RUN/events" 2>/dev/null)" "Qubes VPN could not connect"
 nsx "$NET" nft delete table inet wgblock
 
 # ---- 8. restart: connected again ----
