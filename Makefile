@@ -236,18 +236,23 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DATADIR    ?= $(PREFIX)/share
 UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-wg.service qubes-vpn-config.path \
-         qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path
+         qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path \
+         qubes-vpn-notify-dom0.path qubes-vpn-notify-dom0.service
+# XDG autostart: every desktop session starts the notifier.
+AUTOSTARTDIR ?= /etc/xdg/autostart
 
-# The VM side: binary, applet links, systemd units, user, configurator menu.
 # Everything CI runs: the suite, then the suite built with sanitizers.
 check-all:
 	$(MAKE) check
 	$(MAKE) check SANITIZE=1
 
+# The VM side: binary, applet links, systemd units, user, configurator menu,
+# the notifier's autostart entry.
 install: install-bin
 	install -d $(DESTDIR)$(UNITDIR)/qubes-network.service.d $(DESTDIR)$(PRESETDIR) \
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
-		$(DESTDIR)$(DATADIR)/applications $(DESTDIR)$(DATADIR)/doc/qubes-vpn
+		$(DESTDIR)$(DATADIR)/applications $(DESTDIR)$(DATADIR)/doc/qubes-vpn \
+		$(DESTDIR)$(AUTOSTARTDIR)
 	for u in $(UNITS); do install -m 0644 units/$$u $(DESTDIR)$(UNITDIR)/$$u; done
 	install -m 0644 units/qubes-network.service.d/30-qubes-vpn.conf \
 		$(DESTDIR)$(UNITDIR)/qubes-network.service.d/30-qubes-vpn.conf
@@ -256,6 +261,8 @@ install: install-bin
 	install -m 0644 units/qubes-vpn.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qubes-vpn.conf
 	install -m 0644 units/qubes-vpn-configurator.desktop \
 		$(DESTDIR)$(DATADIR)/applications/qubes-vpn-configurator.desktop
+	install -m 0644 units/qubes-vpn-notifier.desktop \
+		$(DESTDIR)$(AUTOSTARTDIR)/qubes-vpn-notifier.desktop
 	install -m 0644 README.md $(DESTDIR)$(DATADIR)/doc/qubes-vpn/README.md
 
 install-bin: $(BIN)
@@ -368,6 +375,7 @@ deb: dist dist-libmnl
 	gzip -9n <deb/changelog >$$doc/changelog.Debian.gz; \
 	install -D -m 0644 deb/lintian-overrides $$r/usr/share/lintian/overrides/qubes-vpn; \
 	mkdir -p $$r/DEBIAN; \
+	(cd $$r && find etc -type f -printf '/%p\n' | LC_ALL=C sort) >$$r/DEBIAN/conffiles; \
 	for f in postinst prerm postrm; do \
 		sed 's/@ENABLE@/$(DEB_ENABLE)/; s/@UNITS@/$(UNITS)/' deb/$$f.in >$$r/DEBIAN/$$f; \
 	done; \

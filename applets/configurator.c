@@ -1,44 +1,77 @@
-/* configurator.c - edit the VPN configuration safely: the desktop user's
- * editor on a private temporary copy, the real file replaced (atomically,
- * with the right owner and mode) only when the copy changed, and plain
- * warnings about whatever would break the setup or its leakproofness. */
-#define _GNU_SOURCE   /* setresuid */
+/* configurator.c - write the VPN configuration safely: a provider's .ovpn
+ * imported, or the desktop user's editor on a private temporary copy; either
+ * way normalised for this qube (every change said and marked in the file),
+ * credentials stored for the unit's user, and the real file replaced
+ * (atomically, right owner and mode) only once OpenVPN itself accepts it.
+ *
+ * Usage: qubes-vpn-configurator [--dir DIR] [--check | --import FILE.ovpn]
+ * [--credentials] [--credentials-from FILE|-] (a user with sudo, or the
+ * menu entry). Contract: the input is hostile text, read line by line as
+ * OpenVPN reads it (bounded: 256 KiB, 254-byte lines); the configuration
+ * is replaced only once the whole new one is written and OpenVPN, run as
+ * the unit runs it but in an empty network namespace, got past reading it
+ * within 10 s (credentials asked for are stored just before that check);
+ * credentials are never shown. Exit status: 0 done
+ * (warnings may have been printed), 1 failed (nothing replaced), 2 usage. */
+#define _GNU_SOURCE   /* setresuid, unshare, strchrnul */
 #include "applets.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
 #include "../lib/accounts.h"
 #include "../lib/helper.h"
+#include "../lib/ovpnenv.h"
+#include "../lib/sanitize.h"
 #include "../lib/wgconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <grp.h>      /* setgroups */
+#include <sched.h>    /* unshare */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #define CONFIG_DIR "/rw/config/qubes-vpn"
 #define CONFIG_NAME "qubes-vpn.conf"
+#define CRED_NAME "credentials"
+#define PASS_NAME "passphrase"
 #define WG_CONFIG_NAME "wireguard.conf"   /* qubes-vpn-wg.service runs where it exists */
 #define VPN_USER "qubes-vpn"
 #define CONFIG_MAX (256 * 1024)
+/* OpenVPN reads a configuration in lines of 256 bytes and cuts longer ones
+ * in two: the rest would be read as a line of its own. */
+#define LINE_LIMIT 254
+#define DRY_RUN_MS 10000
 
 static const char usage[] =
 "Usage: qubes-vpn-configurator [--dir DIR] [--check]\n"
+"       qubes-vpn-configurator [--dir DIR] [--import FILE.ovpn] [--credentials]\n"
+"                              [--credentials-from FILE|-]\n"
 "\n"
-"Edits the Qubes VPN's OpenVPN configuration, DIR/qubes-vpn.conf (DIR is\n"
-CONFIG_DIR "). Creates DIR if missing (mode 0750, group " VPN_USER "),\n"
-"starts from a commented sample when there is no configuration yet, opens\n"
-"your editor ($VISUAL, $EDITOR, else a graphical or terminal editor found on\n"
-"PATH) on a temporary copy as you, not as root, and replaces the real file\n"
-"only if the copy changed. Then it warns, in plain words, about anything\n"
-"that breaks the setup or its leakproofness. With --check it only checks;\n"
-"where DIR/" WG_CONFIG_NAME " exists (WireGuard, qubes-vpn-wg.service),\n"
-"--check checks that instead (edit it with your editor, mode 0640 or 0600).\n"
+"Writes the Qubes VPN's OpenVPN configuration, DIR/qubes-vpn.conf (DIR is\n"
+CONFIG_DIR "). Creates DIR if missing (mode 0750, group " VPN_USER ").\n"
+"Without --import it opens your editor ($VISUAL, $EDITOR, else a graphical\n"
+"or terminal editor found on PATH) as you, not as root, on a temporary copy\n"
+"(a commented sample when there is no configuration yet).\n"
+"--import FILE takes a provider's .ovpn file as it is. Either way the new\n"
+"configuration is normalised: options that are fatal on Linux, run programs,\n"
+"or fight the unit or the kill switch are commented out, each change said\n"
+"and marked in the file. Credentials are asked for when it says\n"
+"'auth-user-pass' or 'askpass' without a file, or with --credentials, and\n"
+"kept in DIR/" CRED_NAME " (and DIR/" PASS_NAME "), mode 0600, owned by " VPN_USER ".\n"
+"--credentials-from FILE|- reads them instead: user name, password, then\n"
+"the key's passphrase, one per line. OpenVPN then checks the result, as the\n"
+"unit runs it, in an empty network namespace: only what it accepts replaces\n"
+"the configuration. With --check it only checks the current one; where\n"
+"DIR/" WG_CONFIG_NAME " exists (WireGuard, qubes-vpn-wg.service), --check\n"
+"checks that instead (edit it with your editor, mode 0640 or 0600).\n"
 "Needs root for DIR: run it with sudo (the menu entry does).\n"
 "Exit status: 0 done (warnings may have been printed), 1 failed, 2 usage.\n";
 
@@ -52,8 +85,12 @@ static const char sample[] =
 "# here: the qubes-vpn hooks route all traffic of attached qubes through the\n"
 "# tunnel and block it whenever the tunnel is down.\n"
 "#\n"
-"# Put credential files beside this one, owned by " VPN_USER " with mode 0600:\n"
-"#   sudo chown " VPN_USER " FILE && sudo chmod 0600 FILE\n"
+"# To start from your provider's .ovpn file instead, quit and run\n"
+"#   sudo qubes-vpn-configurator --import FILE.ovpn\n"
+"# For a user name and password, leave 'auth-user-pass' without a file:\n"
+"# you are asked for them when you save, and they are kept in\n"
+"# " CRED_NAME " (mode 0600, owned by " VPN_USER "). Other files go beside\n"
+"# this one, owned by " VPN_USER ", mode 0600 for secrets.\n"
 "\n"
 "client\n"
 "dev tun\n"
@@ -65,28 +102,97 @@ static const char sample[] =
 "ca ca.crt\n"
 "cert client.crt\n"
 "key client.key\n"
-"# auth-user-pass credentials.txt\n"
+"# auth-user-pass\n"
 "# tls-crypt tls-crypt.key\n";
+/* ---- reading a configuration as OpenVPN does, and normalising it ---- */
 
-/* ---- checks ---- */
+/* Options commented out, by reason (words separated by one space). */
+enum reason { R_WINDOWS, R_GONE, R_PROGRAMS, R_ROUTES, R_PUSHED, R_UNIT, R_INCLUDE, R_COUNT };
+static const char *const dropped[R_COUNT] = {
+	[R_WINDOWS] = "block-outside-dns register-dns ip-win32 dhcp-renew dhcp-release "
+		      "dhcp-pre-release tap-sleep win-sys windows-driver wintun allow-nonadmin "
+		      "service show-net-up show-adapters show-valid-subnets pause-exit msg-channel "
+		      "cryptoapicert",
+	[R_GONE] = "ncp-disable keysize tls-remote iproute no-iv",
+	[R_PROGRAMS] = "up down route-up route-pre-down ipchange tls-verify learn-address "
+		       "client-connect client-disconnect client-crresponse auth-user-pass-verify "
+		       "tls-crypt-v2-verify dns-updown plugin pkcs11-providers engine providers "
+		       "script-security",
+	[R_ROUTES] = "redirect-gateway redirect-private route route-ipv6 route-noexec",
+	[R_PUSHED] = "route-nopull ifconfig-noexec",
+	[R_UNIT] = "daemon user group chroot cd log log-append syslog writepid status",
+	[R_INCLUDE] = "config",
+};
+static const char *const why[R_COUNT] = {
+	[R_WINDOWS] = "Windows-only; OpenVPN on Linux refuses to start with it",
+	[R_GONE] = "no longer in OpenVPN 2.6, which refuses to start with it",
+	[R_PROGRAMS] = "runs programs, or lets them control OpenVPN; only the qubes-vpn hooks may",
+	[R_ROUTES] = "qubes-vpn routes all traffic of attached qubes into the tunnel itself",
+	[R_PUSHED] = "would keep what the server pushes (DNS servers, the tunnel's address) "
+		     "from qubes-vpn",
+	[R_UNIT] = "the unit runs OpenVPN unprivileged, in the foreground, logging to the "
+		   "journal, on a read-only file system",
+	[R_INCLUDE] = "reads another file as configuration: paste that file in instead",
+};
+/* What OpenVPN takes inline, as <name>...</name>. */
+static const char inline_ok[] = "ca cert key tls-auth tls-crypt tls-crypt-v2 secret dh extra-certs "
+				"pkcs12 crl-verify http-proxy-user-pass auth-user-pass connection "
+				"peer-fingerprint";
+static const char secret_opts[] = "key pkcs12 auth-user-pass tls-auth tls-crypt tls-crypt-v2 "
+				  "secret askpass http-proxy-user-pass";
+static const char file_opts[] = "ca cert crl-verify dh extra-certs";
 
-struct check_ctx {
+struct conf_ctx {
 	const char *dir;
-	int warnings;
+	int check_only;         /* report only: warnings, nothing written */
+	int want_creds;         /* --credentials: store them whatever the file says */
+	int inline_creds;       /* an <auth-user-pass> block holds them */
+	int warnings, changes;
+	int need_creds, need_pass;
+	char host[64];          /* the first remote given by name */
 	uid_t vpn_uid;
 	int has_vpn_user;
+	char *out;              /* the normalised text */
+	size_t len, size;
 };
 
-__attribute__((format(printf, 3, 4)))
-static void warn_line(struct check_ctx *c, unsigned line, const char *fmt, ...)
+/* 1 when w is one of the blank-separated words of list. */
+static int word_in(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (; n && *list; list += strcspn(list, " "), list += *list == ' ')
+		if (!strncmp(list, w, n) && (list[n] == ' ' || !list[n]))
+			return 1;
+	return 0;
+}
+
+/* Where needle first occurs in hay, or NULL (musl's strstr is 1 KB). */
+static const char *find(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return hay;
+	return NULL;
+}
+
+/* A warning, or (change) a change the normaliser makes: said on stdout. */
+__attribute__((format(printf, 4, 5)))
+static void say(struct conf_ctx *c, int change, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
-
 	char msg[512];
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (change && !c->check_only) {
+		printf("line %u: %s\n", line, msg);
+		c->changes++;
+		return;
+	}
 	if (line)
 		fprintf(stderr, "warning: line %u: %s\n", line, msg);
 	else
@@ -94,111 +200,266 @@ static void warn_line(struct check_ctx *c, unsigned line, const char *fmt, ...)
 	c->warnings++;
 }
 
-static int is_secret_option(const char *o)
+static void check_file(struct conf_ctx *c, unsigned line, const char *opt, const char *name)
 {
-	static const char *secret[] = { "key", "pkcs12", "auth-user-pass", "tls-auth",
-					"tls-crypt", "tls-crypt-v2", "secret", "askpass",
-					"http-proxy-user-pass", NULL };
+	char path[512], file[128];
+	struct stat st;
+
+	if (!strcmp(name, "[inline]"))
+		return;
+	snprintf(path, sizeof(path), "%s%s%s", name[0] == '/' ? "" : c->dir,
+		 name[0] == '/' ? "" : "/", name);
+	sanitize_text(name, file, sizeof(file));   /* to be shown */
+	if (stat(path, &st) < 0) {
+		say(c, 0, line, "file '%s' does not exist: OpenVPN will not start", file);
+		return;
+	}
+	if (!word_in(secret_opts, opt))
+		return;
+	if (st.st_mode & 077)
+		say(c, 0, line, "'%s' holds a secret but others can read it: make it mode 0600", file);
+	if (c->has_vpn_user && st.st_uid != c->vpn_uid)
+		say(c, 0, line, "'%s' is not owned by " VPN_USER ": OpenVPN, which runs as "
+		    VPN_USER ", cannot read a 0600 file of another user", file);
+}
+
+/* The next parameter of a configuration line, split as OpenVPN's
+ * parse_line() splits it: blanks separate, "double" and 'single' quotes
+ * group, a backslash escapes (outside single quotes; only \\, \" and a
+ * blank), # or ; between parameters starts a comment. 1 and the parameter
+ * in out, 0 at the end of the line, -1 where OpenVPN would refuse it. */
+static int next_param(const char **cur, char *out, size_t size)
+{
+	const char *c = *cur;
+	int state = 0;   /* 0 between, 1 in "", 2 unquoted, 3 done, 4 in '' */
+	int bs = 0;
+	size_t n = 0;
+	char in, o;
+
+	do {
+		in = *c;
+		o = 0;
+		if (!bs && in == '\\' && state != 4) {
+			bs = 1;
+			continue;
+		}
+		if (state == 0) {
+			if (in && !isspace((unsigned char)in)) {
+				if (in == '#' || in == ';')
+					break;
+				state = bs ? 2 : in == '"' ? 1 : in == '\'' ? 4 : 2;
+				if (state == 2)
+					o = in;
+			}
+		} else if (state == 2) {
+			if (!bs && (!in || isspace((unsigned char)in)))
+				state = 3;
+			else
+				o = in;
+		} else if ((state == 1 && !bs && in == '"') || (state == 4 && in == '\'')) {
+			state = 3;
+		} else {
+			o = in;
+		}
+		if (bs && o && o != '\\' && o != '"' && !isspace((unsigned char)o))
+			return -1;
+		bs = 0;
+		if (o) {
+			if (n + 1 >= size)
+				return -1;
+			out[n++] = o;
+		}
+		if (state == 3) {
+			out[n] = '\0';
+			*cur = in ? c + 1 : c;
+			return 1;
+		}
+	} while (*c++);
+	*cur = c - 1;
+	return state == 0 || state == 3 ? 0 : -1;
+}
+
+/* pull-filter TEXT removes a pushed option that starts with TEXT: one that
+ * would take the DNS servers or the tunnel's address away. */
+static int filter_hides(const char *text)
+{
+	static const char *const needed[] = { "dhcp-option DNS", "ifconfig" };
 	unsigned i;
 
-	for (i = 0; secret[i]; i++)
-		if (!strcmp(o, secret[i]))
+	for (i = 0; i < 2; i++)
+		if (!strncmp(text, needed[i], strnlen(text, strlen(needed[i]))))
 			return 1;
 	return 0;
 }
 
-static int is_file_option(const char *o)
+/* Append a line (cut at LINE_LIMIT bytes) to the normalised text. */
+static int put_line(struct conf_ctx *c, const char *line)
 {
-	return is_secret_option(o) || !strcmp(o, "ca") || !strcmp(o, "cert") ||
-	       !strcmp(o, "crl-verify") || !strcmp(o, "dh") || !strcmp(o, "extra-certs");
+	size_t n = strnlen(line, LINE_LIMIT);
+
+	if (c->check_only)
+		return 0;
+	if (c->len + n + 2 > c->size)
+		return -EFBIG;
+	memcpy(c->out + c->len, line, n);
+	c->len += n;
+	c->out[c->len++] = '\n';
+	c->out[c->len] = '\0';
+	return 0;
 }
 
-static void check_file(struct check_ctx *c, unsigned line, const char *opt, const char *file)
+/* Read text as OpenVPN would (same lines, same parameters, inline blocks
+ * skipped as it skips them) and write the normalised text to c->out, line
+ * for line, so that line numbers stay those of the original. 0, or -1
+ * after saying which line cannot be taken. */
+static int normalise(struct conf_ctx *c, const char *text)
 {
-	char path[512];
-	struct stat st;
+	char p[4][LINE_LIMIT + 2] = { "" }, orig[LINE_LIMIT + 2], shown[160], block[LINE_LIMIT + 8] = "";
+	char repl[640];   /* cut to LINE_LIMIT by put_line */
+	const char *line = text, *end, *cur, *name;
+	char (*arg)[LINE_LIMIT + 2];
+	unsigned n = 0, np, na, r;
+	size_t len;
+	int rc = 0;
 
-	if (!strcmp(file, "[inline]"))
-		return;
-	if (file[0] == '/')
-		snprintf(path, sizeof(path), "%s", file);
-	else
-		snprintf(path, sizeof(path), "%s/%s", c->dir, file);
-	if (stat(path, &st) < 0) {
-		warn_line(c, line, "file '%s' does not exist: OpenVPN will not start", file);
-		return;
-	}
-	if (!is_secret_option(opt))
-		return;
-	if (st.st_mode & 077)
-		warn_line(c, line, "'%s' holds a secret but others can read it: make it "
-			  "mode 0600", file);
-	if (c->has_vpn_user && st.st_uid != c->vpn_uid)
-		warn_line(c, line, "'%s' is not owned by " VPN_USER ": OpenVPN, which runs as "
-			  VPN_USER ", cannot read a 0600 file of another user", file);
-}
-
-/* Check an OpenVPN configuration text, line by line, for what qubes-vpn
- * overrides or needs. Inline blocks (<ca> ... </ca>) are skipped. */
-static void check_config(struct check_ctx *c, char *text)
-{
-	char *line, *save, *tok, *arg, *s2;
-	char inline_end[64] = "";
-	unsigned n = 0;
-
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	c->inline_creds = find(text, "<auth-user-pass>") != NULL;
+	if (!strncmp(line, "\xEF\xBB\xBF", 3))   /* a UTF-8 byte order mark, as OpenVPN skips it */
+		line += 3;
+	for (; *line; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		len = (size_t)(end - line);
 		n++;
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (inline_end[0]) {
-			if (!strncmp(line, inline_end, strlen(inline_end)))
-				inline_end[0] = '\0';
-			continue;
+		if (len > LINE_LIMIT) {
+			log_err("line %u is longer than %d bytes: OpenVPN would read its end as "
+				"another line", n, LINE_LIMIT);
+			return -1;
 		}
-		if (line[0] == '<' && line[1] != '/') {
-			snprintf(inline_end, sizeof(inline_end), "</%.*s", (int)strcspn(line + 1, ">"),
-				 line + 1);
-			continue;
+		memcpy(orig, line, len);
+		orig[len] = '\0';
+		sanitize_text(orig, shown, sizeof(shown));
+		if (block[0]) {
+			for (cur = orig; isspace((unsigned char)*cur); cur++)
+				;
+			if (!strncmp(cur, block, strlen(block)))
+				block[0] = '\0';
+			rc = put_line(c, orig);
+			goto next;
 		}
-		if (!line[0] || line[0] == '#' || line[0] == ';')
-			continue;
-		tok = strtok_r(line, " \t\r", &s2);
-		if (!tok)
-			continue;
-		if (!strncmp(tok, "--", 2))
-			tok += 2;
-		arg = strtok_r(NULL, " \t\r", &s2);
-		if (!strcmp(tok, "up") || !strcmp(tok, "down") || !strcmp(tok, "route-up") ||
-		    !strcmp(tok, "route-pre-down") || !strcmp(tok, "ipchange") ||
-		    !strcmp(tok, "script-security") || !strcmp(tok, "learn-address") ||
-		    !strcmp(tok, "client-connect") || !strcmp(tok, "tls-verify"))
-			warn_line(c, n, "'%s' is set here, but qubes-vpn replaces the hooks and "
-				  "scripts with its own: remove it", tok);
-		else if (!strcmp(tok, "redirect-gateway") || !strcmp(tok, "route") ||
-			 !strcmp(tok, "route-ipv6") || !strcmp(tok, "route-nopull") ||
-			 !strcmp(tok, "route-noexec") || !strcmp(tok, "ifconfig-noexec"))
-			warn_line(c, n, "'%s' has no effect: qubes-vpn routes all traffic of "
-				  "attached qubes through the tunnel itself: remove it", tok);
-		else if (!strcmp(tok, "dev") && arg && strncmp(arg, "tun", 3))
-			warn_line(c, n, "'dev %s' is not a tun device: qubes-vpn needs 'dev tun'", arg);
-		else if (!strcmp(tok, "dev-type") && arg && strcmp(arg, "tun"))
-			warn_line(c, n, "'dev-type %s': qubes-vpn needs a tun device", arg);
-		else if (!strcmp(tok, "user") || !strcmp(tok, "group") || !strcmp(tok, "daemon") ||
-			 !strcmp(tok, "chroot"))
-			warn_line(c, n, "'%s' conflicts with the systemd unit, which already runs "
-				  "OpenVPN unprivileged: remove it", tok);
-		else if (is_file_option(tok) && arg)
-			check_file(c, n, tok, arg);
-	}
-}
+		cur = orig;
+		for (np = 0; np < 4 && (rc = next_param(&cur, p[np], sizeof(p[np]))) > 0; np++)
+			;
+		if (rc < 0) {
+			log_err("line %u: quotes or backslashes OpenVPN cannot read: %s", n, shown);
+			return -1;
+		}
+		if (!np) {   /* blank, or a comment */
+			rc = put_line(c, orig);
+			goto next;
+		}
+		name = p[0];
+		if (strlen(name) >= 3 && !strncmp(name, "--", 2))
+			name += 2;
+		len = strlen(name);
+		if (np == 1 && len > 2 && name[0] == '<' && name[len - 1] == '>') {
+			memcpy(p[1], name + 1, len - 2);
+			p[1][len - 2] = '\0';
+			if (!word_in(inline_ok, p[1])) {
+				log_err("line %u: OpenVPN takes no inline %s", n, shown);
+				return -1;
+			}
+			snprintf(block, sizeof(block), "</%s>", p[1]);
+			rc = put_line(c, orig);
+			goto next;
+		}
+		arg = p + 1;
+		na = np ? np - 1 : 0;
+		/* "setenv opt NAME ...": OpenVPN reads NAME ... as an option
+		 * (its errors as warnings). */
+		if (!strcmp(name, "setenv") && na >= 2 && !strcmp(arg[0], "opt")) {
+			name = arg[1];
+			arg += 2;
+			na -= 2;
+		}
+		for (r = 0; r < R_COUNT && !word_in(dropped[r], name); r++)
+			;
+		if (!strncmp(name, "management", 10))   /* and every management-* */
+			r = R_PROGRAMS;
+		if (!strcmp(name, "pull-filter") && na >= 2 && strcmp(arg[0], "accept") &&
+		    filter_hides(arg[1]))
+			r = R_PUSHED;
+		if (!strcmp(name, "setenv") && na >= 1 && (!strcmp(arg[0], "PATH") ||
+		    !strncmp(arg[0], "QUBES_VPN", 9) || !strncmp(arg[0], "LD_", 3)))
+			r = R_PROGRAMS;
+		if (r < R_COUNT) {
+			say(c, 1, n, "%s '%s': %s", c->check_only ? "remove" : "commented out",
+			    shown, why[r]);
+			snprintf(repl, sizeof(repl), "# qubes-vpn-configurator commented out (%s): %s",
+				 why[r], shown);
+			rc = put_line(c, repl);
+			goto next;
+		}
+		if ((!strcmp(name, "dev") && na && strncmp(arg[0], "tun", 3)) ||
+		    (!strcmp(name, "dev-type") && na && strcmp(arg[0], "tun"))) {
+			say(c, 0, n, "%s: qubes-vpn works with tun devices only", shown);
+			if (!c->check_only)
+				return -1;
+		}
+		/* Credentials asked for on a terminal nobody sees; or new ones
+		 * wanted (--credentials). */
+		if ((!strcmp(name, "auth-user-pass") && (c->want_creds || (!na && !c->inline_creds))) ||
+		    (!strcmp(name, "askpass") && (c->want_creds || !na))) {
+			int creds = name[1] == 'u';   /* auth-user-pass, not askpass */
+			const char *file = creds ? CRED_NAME : PASS_NAME;
 
+			if (c->check_only) {
+				say(c, 0, n, "'%s' without a file: OpenVPN would ask on a terminal "
+				    "nobody sees: run qubes-vpn-configurator --credentials", name);
+				goto next;
+			}
+			*(creds ? &c->need_creds : &c->need_pass) = 1;
+			if (na && !strcmp(arg[0], file)) {   /* already ours */
+				rc = put_line(c, orig);
+				goto next;
+			}
+			snprintf(repl, sizeof(repl), "%s # qubes-vpn-configurator: was '%s'",
+				 creds ? "auth-user-pass " CRED_NAME : "askpass " PASS_NAME, shown);
+			say(c, 1, n, "'%s' now reads %s/%s (mode 0600, owned by " VPN_USER ")",
+			    shown, c->dir, file);
+			rc = put_line(c, repl);
+			goto next;
+		}
+		if (!strcmp(name, "remote") && na && !c->host[0] && !strchr(arg[0], ':'))
+			for (cur = arg[0]; *cur; cur++)
+				if (isalpha((unsigned char)*cur)) {   /* a name, not an address */
+					sanitize_text(arg[0], c->host, sizeof(c->host));
+					break;
+				}
+		if (na && (word_in(secret_opts, name) || word_in(file_opts, name)))
+			check_file(c, n, name, arg[0]);
+		rc = put_line(c, orig);
+next:
+		if (rc < 0) {
+			log_err("the normalised configuration is too big");
+			return -1;
+		}
+	}
+	if (block[0]) {
+		log_err("the inline block that ends with %s is not closed", block);
+		return -1;
+	}
+	if (c->want_creds && !c->need_creds && !c->need_pass) {
+		log_err("--credentials: the configuration asks for none (no auth-user-pass, no askpass)");
+		return -1;
+	}
+	return 0;
+}
 /* ---- files ---- */
 
 /* --check for WireGuard: -1 when DIR has no WireGuard configuration (go on
  * with OpenVPN's), otherwise the exit status. The same parser as
  * qubes-vpn-wg up; what it would refuse is an error, traffic the tunnel
  * would not carry a warning. */
-static int check_wireguard(struct check_ctx *c, int have_openvpn)
+static int check_wireguard(struct conf_ctx *c, int have_openvpn)
 {
 	static struct wg_conf wg;
 	char path[512];
@@ -207,22 +468,22 @@ static int check_wireguard(struct check_ctx *c, int have_openvpn)
 	if (access(path, F_OK) < 0)
 		return -1;
 	if (have_openvpn)
-		warn_line(c, 0, "both " CONFIG_NAME " and " WG_CONFIG_NAME " exist: only the "
+		say(c, 0, 0, "both " CONFIG_NAME " and " WG_CONFIG_NAME " exist: only the "
 			  "WireGuard unit runs (it conflicts with OpenVPN's); remove one");
 	if (wg_conf_load(path, &wg) < 0) {
 		printf("%s: not usable by qubes-vpn-wg (see above)\n", path);
 		return 1;
 	}
 	if (!wg_conf_covers_all(&wg, AF_INET))
-		warn_line(c, 0, "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to "
+		say(c, 0, 0, "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to "
 			  "other addresses is refused (dropped in the tunnel)");
 	if (!wg_conf_has_family(&wg, AF_INET6))
-		warn_line(c, 0, "no IPv6 Address: downstream IPv6 traffic is refused (blocked)");
+		say(c, 0, 0, "no IPv6 Address: downstream IPv6 traffic is refused (blocked)");
 	else if (!wg_conf_covers_all(&wg, AF_INET6))
-		warn_line(c, 0, "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
+		say(c, 0, 0, "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
 			  "addresses is refused (dropped in the tunnel)");
 	if (!wg.ndns4 && !wg.ndns6)
-		warn_line(c, 0, "no usable DNS server: downstream DNS is refused (blocked)");
+		say(c, 0, 0, "no usable DNS server: downstream DNS is refused (blocked)");
 	memset(&wg, 0, sizeof(wg));
 	printf("%s: %d warning%s\n", path, c->warnings, c->warnings == 1 ? "" : "s");
 	return 0;
@@ -269,17 +530,14 @@ static int write_file(const char *path, const char *data, size_t len, mode_t mod
 static void editing_user(uid_t *uid, gid_t *gid)
 {
 	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
-	char *end;
 	unsigned long v;
 
 	*uid = getuid();
 	*gid = getgid();
 	if (u && g && getuid() == 0) {
-		v = strtoul(u, &end, 10);
-		if (*u && !*end && v > 0 && v < 0xfffffffe)
+		if (parse_decimal(u, &v) == 0 && v > 0 && v < 0xfffffffe)
 			*uid = (uid_t)v;
-		v = strtoul(g, &end, 10);
-		if (*g && !*end && v < 0xfffffffe)
+		if (parse_decimal(g, &v) == 0 && v < 0xfffffffe)
 			*gid = (gid_t)v;
 	}
 }
@@ -396,6 +654,226 @@ static int run_editor(char **argv, uid_t uid, gid_t gid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* ---- credentials ---- */
+
+/* One line of at most size-1 bytes from fd, without its line break; no
+ * control characters. 0, -ENODATA at the end of input, -EINVAL. */
+static int read_line_fd(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+	char ch;
+
+	while ((r = read(fd, &ch, 1)) == 1 && ch != '\n') {
+		if (ch == '\r')
+			continue;
+		if ((unsigned char)ch < 0x20 || ch == 0x7f || n + 1 >= size)
+			return -EINVAL;
+		buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	if (r < 0)
+		return -errno;
+	return n ? 0 : r == 1 ? -EINVAL : -ENODATA;
+}
+
+/* Ask on the terminal (fd 0) with prompt; hidden: echo off meanwhile. */
+static int ask(const char *prompt, int hidden, char *buf, size_t size)
+{
+	struct termios old, quiet;
+	int rc, echo_off;
+
+	echo_off = hidden && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (echo_off) {   /* before the prompt: what is typed after it is not echoed */
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	fputs(prompt, stderr);
+	rc = read_line_fd(STDIN_FILENO, buf, size);
+	if (echo_off) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputs("\n", stderr);
+	}
+	return rc;
+}
+
+/* Write data to dir/name, mode 0600, owned by uid:gid, replacing it
+ * atomically: a new file (O_EXCL, O_NOFOLLOW) renamed over it. */
+static int write_file(const char *path, const char *data, size_t len, mode_t mode,
+		      uid_t uid, gid_t gid);
+static int replace_file(const char *dir, const char *name, const char *data, size_t len,
+			mode_t mode, uid_t uid, gid_t gid)
+{
+	char path[512], tmp[512];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.new", dir, name);
+	unlink(tmp);
+	rc = write_file(tmp, data, len, mode, uid, gid);
+	if (rc == 0 && rename(tmp, path) < 0) {
+		rc = -errno;
+		unlink(tmp);
+	}
+	return rc;
+}
+
+/* Get the user name and password (and the key's passphrase) the
+ * configuration needs: from FILE or stdin ("-") for scripts, else asked on
+ * the terminal. Stored for the unit's user; never shown. */
+static int store_credentials(const struct conf_ctx *c, const char *from, uid_t uid, gid_t gid)
+{
+	char user[256], pass[256], data[520];
+	int fd = STDIN_FILENO, rc = 0, n;
+
+	if (from && strcmp(from, "-") && (fd = open(from, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_err("reading %s: %s", from, strerror(errno));
+		return -1;
+	}
+	if (!from && !isatty(STDIN_FILENO)) {
+		log_err("no terminal to ask for the credentials on: use --credentials-from FILE or -");
+		return -1;
+	}
+	if (c->need_creds) {
+		rc = from ? read_line_fd(fd, user, sizeof(user)) : ask("User name: ", 0, user, sizeof(user));
+		if (rc == 0)
+			rc = from ? read_line_fd(fd, pass, sizeof(pass)) :
+				    ask("Password: ", 1, pass, sizeof(pass));
+		n = snprintf(data, sizeof(data), "%s\n%s\n", user, pass);
+		if (rc == 0)
+			rc = replace_file(c->dir, CRED_NAME, data, (size_t)n, 0600, uid, gid);
+	}
+	if (rc == 0 && c->need_pass) {
+		rc = from ? read_line_fd(fd, pass, sizeof(pass)) :
+			    ask("Private key passphrase: ", 1, pass, sizeof(pass));
+		n = snprintf(data, sizeof(data), "%s\n", pass);
+		if (rc == 0)
+			rc = replace_file(c->dir, PASS_NAME, data, (size_t)n, 0600, uid, gid);
+	}
+	explicit_bzero(pass, sizeof(pass));
+	explicit_bzero(data, sizeof(data));
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (rc < 0) {
+		log_err("credentials: %s", rc == -EINVAL ? "empty, too long (255 bytes at most) or "
+			"with control characters" : rc == -ENODATA ? "missing" : strerror(-rc));
+		return -1;
+	}
+	printf("credentials stored in %s, mode 0600, owned by " VPN_USER "\n", c->dir);
+	return 0;
+}
+
+/* ---- the dry run ---- */
+
+/* Under SELinux, a program run from an unconfined user's process may
+ * enter its own domain (Fedora starts OpenVPN in openvpn_t), where the
+ * dry run's pipe and files may not be its to use: the next exec keeps
+ * this process's domain, as the editor and the other helpers do. Without
+ * SELinux nothing changes (AppArmor refuses a context as its exec value;
+ * without a security module there is nothing to read). */
+static void keep_domain_on_exec(void)
+{
+	char ctx[256];
+	ssize_t n = -1;
+	int fd = open("/proc/thread-self/attr/current", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, ctx, sizeof(ctx) - 1);
+		close(fd);
+	}
+	while (n > 0 && (ctx[n - 1] == '\0' || ctx[n - 1] == '\n'))
+		n--;
+	if (n <= 0)
+		return;
+	fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, ctx, (size_t)n) != n)
+			log_debug("SELinux: keeping the domain for the dry run: %s", strerror(errno));
+		close(fd);
+	}
+}
+
+/* OpenVPN reads the configuration file conf, in dir (its --cd), with the
+ * options the unit adds (the hooks are this binary), as the unit's user, stdin /dev/null, a minimal
+ * environment, in the network namespace the caller made empty. Once it
+ * has read every option and file and tries to reach its server it can
+ * only fail and restart (SIGUSR1): that is a pass. Exiting before, or
+ * DRY_RUN_MS without either, is a refusal. Its output is kept in out.
+ * 0 accepted, 1 refused, -errno. */
+static int dry_run(const char *dir, const char *conf, uid_t uid, gid_t gid, char *out, size_t size)
+{
+	static char *const envp[] = { "PATH=" HELPER_DEFAULT_PATH, "LANG=C", NULL };
+	char exe[512];
+	char *argv[] = { "openvpn", "--cd", (char *)dir, "--config", (char *)conf,
+			 "--route-noexec", "--script-security", "2", "--up", exe, "--down", exe,
+			 "--up-restart", "--persist-tun", "--verb", "1", "--suppress-timestamps",
+			 "--connect-retry", "0", "--connect-retry-max", "1", NULL };
+	static const int outcome[] = { 0, 1, -ETIMEDOUT, -ENOENT };   /* by the child's exit status */
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *shared;
+	int status, rc;
+	pid_t pid;
+
+	if (n <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	/* A child becomes the unit's user and runs OpenVPN through helper_run
+	 * (which never changes user); its output comes back in a shared
+	 * mapping, the outcome in its exit status. helper_run's time limit
+	 * bounds the wait. */
+	shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		return -errno;
+	shared[0] = '\0';
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+			_exit(4);
+		rc = helper_run(argv, envp, NULL, shared, size, DRY_RUN_MS);
+		_exit(find(shared, "SIGUSR1[") ? 0 : rc == -ETIMEDOUT ? 2 : rc == -ENOENT ? 3 : 1);
+	}
+	rc = -errno;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0) {
+		memcpy(out, shared, size);
+		out[size - 1] = '\0';
+		rc = !WIFEXITED(status) || WEXITSTATUS(status) > 3 ? -EPERM :
+		     outcome[WEXITSTATUS(status)];
+	}
+	munmap(shared, size);
+	return rc;
+}
+
+/* Say why OpenVPN refused the configuration: its own words (without the
+ * dry run's file name), then the line it names. */
+static void show_refusal(const char *out, const char *name, const char *text, const char *src)
+{
+	char line[256], shown[256];
+	const char *p, *end, *at;
+	unsigned want = 0, n;
+
+	for (p = out; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, '\n');
+		if (end - p < 2 || !strncmp(p, "Use --help", 10))
+			continue;
+		snprintf(line, sizeof(line), "%.*s", (int)(end - p), p);
+		sanitize_text(line, shown, sizeof(shown));
+		fprintf(stderr, "openvpn: %s\n", shown);
+		at = find(line, name);
+		if (at && at[strlen(name)] == ':')
+			for (at += strlen(name) + 1, want = 0; *at >= '0' && *at <= '9' && want < 1000000; at++)
+				want = want * 10 + (unsigned)(*at - '0');
+	}
+	for (p = text, n = 1; want && *p && n < want; p++)
+		n += *p == '\n';
+	if (want && *p) {
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+		sanitize_text(line, shown, sizeof(shown));
+		fprintf(stderr, "line %u of %s: %s\n", want, src, shown);
+	}
+}
 /* ---- main ---- */
 
 static int ensure_dir(const char *dir, gid_t vpn_gid)
@@ -417,18 +895,67 @@ static int ensure_dir(const char *dir, gid_t vpn_gid)
 	return 0;
 }
 
+/* The edited text in new: the user's editor on a private copy of old.
+ * 0 edited, 1 unchanged, -1 failed (said). */
+static int edit(const char *old, size_t oldlen, int have_old, char *new, size_t size,
+		size_t *newlen)
+{
+	char tmpdir[] = "/tmp/qubes-vpn-config.XXXXXX", tmp[600];
+	char *edargv[16], edstore[512];
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	/* The user's copy, in a directory only that user can enter. */
+	editing_user(&uid, &gid);
+	if (!mkdtemp(tmpdir) || chown(tmpdir, uid, gid) < 0) {
+		log_err("creating a temporary directory: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/" CONFIG_NAME, tmpdir);
+	rc = write_file(tmp, old, oldlen, 0600, uid, gid);
+	if (rc < 0) {
+		log_err("writing %s: %s", tmp, strerror(-rc));
+		rmdir(tmpdir);
+		return -1;
+	}
+	rc = -1;
+	if (choose_editor(tmp, edargv, edstore, sizeof(edstore)) < 0) {
+		log_err("no editor found: set VISUAL or EDITOR, or install nano");
+		goto out;
+	}
+	rc = run_editor(edargv, uid, gid);
+	if (rc != 0) {
+		log_err("the editor (%s) %s: nothing changed", edargv[0],
+			rc < 0 ? strerror(-rc) : "failed");
+		rc = -1;
+		goto out;
+	}
+	rc = read_file(tmp, new, size, newlen);
+	if (rc < 0) {
+		log_err("reading the edited copy: %s", strerror(-rc));
+		rc = -1;
+	} else {
+		rc = have_old && *newlen == oldlen && !memcmp(old, new, oldlen);
+	}
+out:
+	unlink(tmp);
+	rmdir(tmpdir);
+	return rc;
+}
+
 int configurator_main(int argc, char **argv)
 {
-	static char old[CONFIG_MAX], new[CONFIG_MAX];
-	const char *dir = CONFIG_DIR;
-	char conf[512], tmpdir[] = "/tmp/qubes-vpn-config.XXXXXX", tmp[600], next[600];
-	char *edargv[16], edstore[512];
-	struct check_ctx c = { 0 };
+	static char old[CONFIG_MAX], new[CONFIG_MAX], norm[CONFIG_MAX + CONFIG_MAX / 2];
+	static char said[8192];
+	const char *dir = CONFIG_DIR, *import = NULL, *cred_from = NULL;
+	char conf[512], next[600], checkdir[600], cand[640];
+	struct conf_ctx c = { 0 };
+	struct stat st;
 	struct account pw, gr;
 	size_t oldlen = 0, newlen = 0;
 	int check_only = 0, i, rc, have_old;
-	uid_t uid;
-	gid_t gid, vpn_gid = 0;
+	gid_t vpn_gid = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -438,14 +965,26 @@ int configurator_main(int argc, char **argv)
 			dir = argv[++i];
 		} else if (!strcmp(argv[i], "--check")) {
 			check_only = 1;
+		} else if (!strcmp(argv[i], "--import") && i + 1 < argc) {
+			import = argv[++i];
+		} else if (!strcmp(argv[i], "--credentials")) {
+			c.want_creds = 1;
+		} else if (!strcmp(argv[i], "--credentials-from") && i + 1 < argc) {
+			cred_from = argv[++i];
 		} else {
 			usage_error("unexpected argument '%s'", argv[i]);
 		}
 	}
 	if (strlen(dir) > 400)
 		usage_error("DIR is too long");
+	if (check_only && (import || c.want_creds || cred_from))
+		usage_error("--check only checks: no --import or credentials with it");
+	/* Without --import, credentials are for the current configuration. */
+	if (!import && cred_from)
+		c.want_creds = 1;
 	snprintf(conf, sizeof(conf), "%s/" CONFIG_NAME, dir);
 	c.dir = dir;
+	c.check_only = check_only;
 	c.has_vpn_user = account_find(ACCOUNTS_PASSWD, VPN_USER, 0, &pw) == 0;
 	c.vpn_uid = c.has_vpn_user ? (uid_t)pw.id : 0;
 	vpn_gid = account_find(ACCOUNTS_GROUP, VPN_USER, 0, &gr) == 0 ? (gid_t)gr.id : 0;
@@ -467,73 +1006,117 @@ int configurator_main(int argc, char **argv)
 			log_err("%s does not exist", conf);
 			return 1;
 		}
-		check_config(&c, old);
+		rc = normalise(&c, old);
 		printf("%s: %d warning%s\n", conf, c.warnings, c.warnings == 1 ? "" : "s");
-		return 0;
+		return rc < 0;
+	}
+	if (!c.has_vpn_user) {
+		log_err("there is no user " VPN_USER " to run OpenVPN as: is qubes-vpn installed?");
+		return 1;
 	}
 	if (ensure_dir(dir, vpn_gid) < 0)
 		return 1;
-	if (!have_old) {
-		memcpy(old, sample, sizeof(sample));
-		oldlen = sizeof(sample) - 1;
+
+	/* The new text, in new: imported, the current one (for new
+	 * credentials), or edited. */
+	if (import || c.want_creds) {
+		rc = read_file(import ? import : conf, new, sizeof(new), &newlen);
+		if (rc < 0) {
+			log_err("reading %s: %s", import ? import : conf,
+				rc == -EFBIG ? "larger than 256 KiB" : strerror(-rc));
+			return 1;
+		}
+	} else {
+		if (!have_old) {
+			memcpy(old, sample, sizeof(sample));
+			oldlen = sizeof(sample) - 1;
+		}
+		rc = edit(old, oldlen, have_old, new, sizeof(new), &newlen);
+		if (rc) {
+			if (rc > 0)
+				printf("%s unchanged: nothing replaced\n", conf);
+			return rc < 0;
+		}
+	}
+	if (strlen(new) != newlen) {
+		log_err("%s has NUL bytes: it is not an OpenVPN configuration", import ? import : conf);
+		return 1;
+	}
+	c.out = norm;
+	c.size = sizeof(norm);
+	if (normalise(&c, new) < 0) {
+		log_err("nothing replaced: %s is kept as it was", conf);
+		return 1;
+	}
+	/* Credentials stored before are used again, unless new ones are asked for. */
+	for (i = 0; i < 2 && !c.want_creds; i++) {
+		snprintf(next, sizeof(next), "%s/%s", dir, i ? PASS_NAME : CRED_NAME);
+		if (*(i ? &c.need_pass : &c.need_creds) && access(next, F_OK) == 0) {
+			*(i ? &c.need_pass : &c.need_creds) = 0;
+			printf("using %s, stored before (--credentials replaces it)\n", next);
+		}
+	}
+	if ((c.need_creds || c.need_pass) && store_credentials(&c, cred_from, c.vpn_uid, vpn_gid) < 0) {
+		log_err("nothing replaced: %s is kept as it was", conf);
+		return 1;
 	}
 
-	/* The user's copy, in a directory only that user can enter. */
-	editing_user(&uid, &gid);
-	if (!mkdtemp(tmpdir) || chown(tmpdir, uid, gid) < 0) {
-		log_err("creating a temporary directory: %s", strerror(errno));
-		return 1;
+	/* OpenVPN reads the new text from DIR/.dry-run (made once, root,
+	 * group qubes-vpn, 0750; under SELinux labelled as DIR is), with DIR
+	 * as its working directory (relative paths resolve as they will):
+	 * DIR itself, which qubes-vpn-config.path watches, sees nothing of a
+	 * refusal. */
+	snprintf(checkdir, sizeof(checkdir), "%s/.dry-run", dir);
+	snprintf(cand, sizeof(cand), "%s/" CONFIG_NAME, checkdir);
+	rc = 0;
+	if ((mkdir(checkdir, 0750) < 0 && errno != EEXIST) || lstat(checkdir, &st) < 0 ||
+	    (S_ISDIR(st.st_mode) && (chown(checkdir, 0, vpn_gid) < 0 || chmod(checkdir, 0750) < 0)))
+		rc = -errno;
+	else if (!S_ISDIR(st.st_mode))   /* never followed: a link is refused */
+		rc = -ENOTDIR;
+	if (rc == 0) {
+		unlink(cand);
+		rc = write_file(cand, norm, c.len, 0640, 0, vpn_gid);
 	}
-	snprintf(tmp, sizeof(tmp), "%s/" CONFIG_NAME, tmpdir);
-	rc = write_file(tmp, old, oldlen, 0600, uid, gid);
-	if (rc < 0) {
-		log_err("writing %s: %s", tmp, strerror(-rc));
-		rmdir(tmpdir);
-		return 1;
+	/* Nothing OpenVPN does in the dry run can reach a network: from
+	 * here on this process (which needs none) and its children have a
+	 * network namespace of their own, with nothing in it. */
+	if (rc == 0 && unshare(CLONE_NEWNET) < 0)
+		rc = -errno;
+	if (rc == 0) {
+		keep_domain_on_exec();
+		rc = dry_run(dir, cand, c.vpn_uid, vpn_gid, said, sizeof(said));
+	} else {
+		log_err("preparing the dry run in %s: %s", checkdir, strerror(-rc));
 	}
-	if (choose_editor(tmp, edargv, edstore, sizeof(edstore)) < 0) {
-		log_err("no editor found: set VISUAL or EDITOR, or install nano");
-		rc = 1;
-		goto out;
-	}
-	rc = run_editor(edargv, uid, gid);
+	if (rc > 0)
+		show_refusal(said, cand, norm, import ? import : "the edited configuration");
+	unlink(cand);
 	if (rc != 0) {
-		log_err("the editor (%s) %s: nothing changed", edargv[0],
-			rc < 0 ? strerror(-rc) : "failed");
-		rc = 1;
-		goto out;
+		log_err("%s: nothing replaced, %s is kept as it was",
+			rc > 0 ? "OpenVPN refuses the new configuration" :
+			rc == -ETIMEDOUT ? "OpenVPN did not finish reading it within 10 s" :
+			rc == -ENOENT ? "openvpn is not installed" : strerror(-rc), conf);
+		return 1;
 	}
-	rc = read_file(tmp, new, sizeof(new), &newlen);
-	if (rc < 0) {
-		log_err("reading the edited copy: %s", strerror(-rc));
-		rc = 1;
-		goto out;
-	}
-	if (have_old && newlen == oldlen && !memcmp(old, new, newlen)) {
-		printf("%s unchanged: nothing replaced\n", conf);
-		rc = 0;
-		goto out;
-	}
-	/* check_config cuts the text it reads: it gets a copy, in old (no
-	 * longer needed). */
-	memcpy(old, new, newlen + 1);
-	check_config(&c, old);
+	/* Then the same text replaces the configuration: written whole
+	 * beside it, renamed over it. */
 	snprintf(next, sizeof(next), "%s/.%s.new", dir, CONFIG_NAME);
 	unlink(next);
-	rc = write_file(next, new, newlen, 0640, 0, vpn_gid);
+	rc = write_file(next, norm, c.len, 0640, 0, vpn_gid);
 	if (rc == 0 && rename(next, conf) < 0)
 		rc = -errno;
 	if (rc < 0) {
 		log_err("replacing %s: %s", conf, strerror(-rc));
 		unlink(next);
-		rc = 1;
-		goto out;
+		return 1;
 	}
-	printf("%s %s (%d warning%s)\n", conf, have_old ? "replaced" : "created", c.warnings,
-	       c.warnings == 1 ? "" : "s");
-	rc = 0;
-out:
-	unlink(tmp);
-	rmdir(tmpdir);
-	return rc;
+	printf("%s %s: OpenVPN accepts it (%d change%s, %d warning%s)\n", conf,
+	       have_old ? "replaced" : "created", c.changes, c.changes == 1 ? "" : "s",
+	       c.warnings, c.warnings == 1 ? "" : "s");
+	if (c.host[0])
+		printf("remote %s: a host name is fine; OpenVPN looks it up again at every "
+		       "reconnection, through this qube's resolver, which names the NetVM's "
+		       "whenever the tunnel is down\n", c.host);
+	return 0;
 }

@@ -10,6 +10,7 @@
 #include "applets.h"
 #include "../lib/gateway.h"
 #include "../lib/log.h"
+#include "../lib/notify.h"
 #include "../lib/rundir.h"
 
 #include <stdio.h>
@@ -133,6 +134,12 @@ int forwarding_main(int argc, char **argv)
 
 	if (!strcmp(cmd, "on") || !strcmp(cmd, "blackhole")) {
 		int err = !strcmp(cmd, "on") ? gw_on() : gw_blackhole(NULL);
+
+		/* OpenVPN killed or crashed: no down hook told anyone. */
+		if (!strcmp(cmd, "blackhole") && state_connected())
+			notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
+				     "OpenVPN stopped without its down hook; all traffic of "
+				     "attached qubes is blocked");
 
 		/* Not connected either way: qubes-vpn-resolv gives this qube
 		 * the NetVM's resolvers back. */

@@ -1,6 +1,7 @@
 /* notify.c - qubes-vpn-notify [--urgency low|normal|critical] SUMMARY [BODY]:
- * a notification about the VPN from a script or a person, delivered the
- * way lib/notify.c describes; always logged and recorded in RUNDIR/events.
+ * a notification about the VPN from a script or a person: as a desktop
+ * user with notify-send on that user's own session bus, as root over
+ * qrexec to dom0; never as another user. Always a journal line.
  * Exit status: 0 shown, 1 not shown (but logged), 2 usage error. */
 #include "applets.h"
 #include "../lib/log.h"
@@ -9,17 +10,16 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#define NOTIFY_TIMEOUT_MS 2000
 
 static const char usage[] =
 "Usage: qubes-vpn-notify [--urgency low|normal|critical] SUMMARY [BODY]\n"
 "\n"
-"Shows a desktop notification about the VPN: first over qrexec\n"
-"(qrexec-client-vm dom0 " NOTIFY_SERVICE "), else with notify-send in the\n"
-"qube's desktop session (as the desktop user, found from /run/user/UID/bus).\n"
-"Always logs a line and appends it to RUNDIR/events (RUNDIR is\n"
-"$QUBES_VPN_RUNDIR or /run/qubes-vpn). Text is sanitized: control and\n"
-"bidirectional-override characters are removed, SUMMARY is cut at 128\n"
-"bytes, BODY at 512. Gives up after 2 seconds in all.\n"
+"Shows a notification about the VPN: run by a desktop user with notify-send\n"
+"on their own session bus, run by root over qrexec to dom0 (" NOTIFY_SERVICE ").\n"
+"Logs a line. Text is sanitized, SUMMARY cut at 128 bytes, BODY at 512.\n"
 "Exit status: 0 shown, 1 not shown (but logged), 2 usage error.\n";
 
 int notify_main(int argc, char **argv)
@@ -47,6 +47,8 @@ int notify_main(int argc, char **argv)
 		usage_error("expected SUMMARY [BODY]");
 	if (!argv[i][0])
 		usage_error("SUMMARY is empty");
-	notify_record(u, argv[i], argc - i == 2 ? argv[i + 1] : "", s, b);
-	return notify_deliver(u, s, b) == 0 ? 0 : 1;
+	notify_log(u, argv[i], argc - i == 2 ? argv[i + 1] : "", s, b);
+	if (geteuid() == 0)
+		return notify_qrexec(u, s, b, NOTIFY_TIMEOUT_MS) == 0 ? 0 : 1;
+	return notify_desktop(u, s, b, NOTIFY_TIMEOUT_MS) == 0 ? 0 : 1;
 }

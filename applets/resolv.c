@@ -69,36 +69,6 @@ static const char usage[] =
 #define QUBESDB_TIMEOUT_MS 2000
 #define ROUNDS_MAX 3
 
-/* Read at most size-1 bytes of a regular file, never following a link.
- * 0 and a NUL-terminated text, or -errno. */
-static int read_small(const char *path, char *buf, size_t size)
-{
-	struct stat st;
-	size_t got = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), err = 0;
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	while (got + 1 < size && (n = read(fd, buf + got, size - 1 - got)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	close(fd);
-	return err;
-}
-
 /* The VPN's DNS servers from the state file, re-formatted from validated
  * literals: 1 (connected; *n may be 0) or 0 (not connected, or a state
  * file that does not validate, which is treated as not connected). */
@@ -111,7 +81,7 @@ static int state_dns(char ns[NS_MAX][INET6_ADDRSTRLEN], unsigned *n)
 
 	*n = 0;
 	snprintf(path, sizeof(path), "%s/state", rundir());
-	err = read_small(path, text, sizeof(text));
+	err = read_small_file(path, text, sizeof(text));
 	if (err < 0) {
 		if (err != -ENOENT)
 			log_warn("reading %s: %s: treating the VPN as not connected", path,
@@ -213,7 +183,7 @@ static int write_resolv(const char *path, const char *text)
  * kill switch's redirect does not depend on it. */
 static void run_qubes(char *const argv[], int ok_status)
 {
-	int rc = helper_run(argv, NULL, NULL, NULL, NULL, 0, HELPER_TIMEOUT_MS);
+	int rc = helper_run(argv, NULL, NULL, NULL, 0, HELPER_TIMEOUT_MS);
 
 	if (rc == 0 || rc == ok_status)
 		log_debug("%s: done (status %d)", argv[0], rc);
@@ -245,7 +215,7 @@ int resolv_main(int argc, char **argv)
 	 * unit does not start a service that is still running again. */
 	for (round = 0; round < ROUNDS_MAX; round++) {
 		wanted(text, sizeof(text), why, sizeof(why));
-		if (read_small(path, now, sizeof(now)) == 0 && !strcmp(now, text)) {
+		if (read_small_file(path, now, sizeof(now)) == 0 && !strcmp(now, text)) {
 			log_debug("%s already names %s", path, why);
 			return 0;
 		}

@@ -2,6 +2,7 @@
  * /etc/group line by line: "name:password:id:..." (passwd's sixth field
  * is the home directory). */
 #include "accounts.h"
+#include "ovpnenv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,22 +24,6 @@ static unsigned split_fields(char *line, char **field, unsigned n)
 	return i;
 }
 
-/* Decimal digits only, below 2^32: 0, else -1. */
-static int parse_id(const char *s, unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (!*s || strlen(s) > 10)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	*out = v;
-	return v <= 0xffffffffUL ? 0 : -1;
-}
-
 /* 1 when line is the wanted entry (a filled in), else 0. */
 static int match_line(char *line, const char *name, unsigned long id, struct account *a)
 {
@@ -46,7 +31,7 @@ static int match_line(char *line, const char *name, unsigned long id, struct acc
 	unsigned n = split_fields(line, f, 7);
 	unsigned long v;
 
-	if (n < 4 || !f[0][0] || parse_id(f[2], &v) < 0)
+	if (n < 4 || !f[0][0] || parse_decimal(f[2], &v) < 0)
 		return 0;
 	if (name ? strcmp(f[0], name) != 0 : v != id)
 		return 0;

@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
-#include <grp.h>
 
 int helper_find(const char *prog, char *out, size_t size)
 {
@@ -61,8 +60,8 @@ static void close_pair(int p[2])
 		close(p[1]);
 }
 
-int helper_run(char *const argv[], char *const envp[], const struct helper_user *user,
-	       const char *input, char *out, size_t outsize, int timeout_ms)
+int helper_run(char *const argv[], char *const envp[], const char *input, char *out,
+	       size_t outsize, int timeout_ms)
 {
 	static char *const default_env[] = { "PATH=" HELPER_DEFAULT_PATH, "LANG=C", NULL };
 	int in[2] = { -1, -1 }, res[2] = { -1, -1 };
@@ -96,9 +95,6 @@ int helper_run(char *const argv[], char *const envp[], const struct helper_user 
 		devnull = open("/dev/null", O_RDWR);
 		dup2(input ? in[0] : devnull, STDIN_FILENO);
 		dup2(res[1], STDOUT_FILENO);
-		if (user && (setgroups(0, NULL) < 0 || setresgid(user->gid, user->gid, user->gid) < 0 ||
-			     setresuid(user->uid, user->uid, user->uid) < 0))
-			_exit(126);
 		execve(path, argv, envp ? envp : default_env);
 		_exit(127);
 	}

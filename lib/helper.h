@@ -6,7 +6,6 @@
 #define QVPN_HELPER_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #define HELPER_DEFAULT_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -14,19 +13,12 @@
  * is. 0 and the full path in out, or -ENOENT. */
 int helper_find(const char *prog, char *out, size_t size);
 
-/* Whom to run a helper as, when not as ourselves. */
-struct helper_user {
-	uid_t uid;
-	gid_t gid;
-};
-
-/* Run argv[0] (looked up as above) with envp (NULL: a minimal one), as
- * user (NULL: ourselves; otherwise with no supplementary groups), feed it
- * input (may be NULL), collect at most outsize-1 bytes of its stdout into
- * out (NUL-terminated; may be NULL), and kill it after timeout_ms.
- * Returns its exit status (0..255; 126 when it could not become user),
+/* Run argv[0] (looked up as above) as ourselves (never as another user)
+ * with envp (NULL: a minimal one), feed it input (may be NULL), collect at
+ * most outsize-1 bytes of its stdout into out (NUL-terminated; may be
+ * NULL), and kill it after timeout_ms. Returns its exit status (0..255),
  * or -errno (-ETIMEDOUT when killed). */
-int helper_run(char *const argv[], char *const envp[], const struct helper_user *user,
-	       const char *input, char *out, size_t outsize, int timeout_ms);
+int helper_run(char *const argv[], char *const envp[], const char *input, char *out,
+	       size_t outsize, int timeout_ms);
 
 #endif

@@ -68,16 +68,26 @@ int parse_ipv6(const char *s, struct in6_addr *out)
 	       inet_pton(AF_INET6, s, out) == 1;
 }
 
+int parse_decimal(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!*s || strlen(s) > 10)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	*out = v;
+	return v <= 0xffffffffUL ? 0 : -1;
+}
+
 static int parse_uint(const char *s, unsigned max, unsigned *out)
 {
 	unsigned long v;
-	char *end;
 
-	if (!s[0] || s[0] < '0' || s[0] > '9' || strlen(s) > 10)
-		return 0;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
+	if (parse_decimal(s, &v) < 0 || v > max)
 		return 0;
 	*out = (unsigned)v;
 	return 1;

@@ -17,7 +17,6 @@
 
 #define RUNDIR_DEFAULT "/run/qubes-vpn"
 #define EVENTS_MAX (64L * 1024)    /* then events -> events.old */
-#define EVENT_LINE_MAX 1024
 
 const char *rundir(void)
 {
@@ -113,9 +112,47 @@ void state_write_blocked(void)
 	state_write_plain("blocked");
 }
 
+int state_connected(void)
+{
+	char path[RUNDIR_MAX + 16], text[1024];
+
+	snprintf(path, sizeof(path), "%s/state", rundir());
+	/* state_write() puts the state on the first line. */
+	return read_small_file(path, text, sizeof(text)) == 0 &&
+	       !strncmp(text, "state=connected\n", 16);
+}
+
 void state_write_off(void)
 {
 	state_write_plain("off");
+}
+
+int read_small_file(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), err = 0;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	while (got + 1 < size && (n = read(fd, buf + got, size - 1 - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return err;
 }
 
 void event_append(const char *urgency, const char *summary, const char *body)
@@ -152,4 +189,32 @@ void event_append(const char *urgency, const char *summary, const char *body)
 	if (write(fd, line, (size_t)n) != n)
 		log_warn("writing %s: short write", path);
 	close(fd);
+}
+
+int event_parse(char *line, const char **urgency, const char **summary, const char **body)
+{
+	char *urg, *sum, *sep;
+
+	/* The stamp: 2026-11-27T12:00:00Z, then one space. */
+	if (strlen(line) < 22 || line[4] != '-' || line[10] != 'T' || line[19] != 'Z' ||
+	    line[20] != ' ')
+		return -EINVAL;
+	urg = line + 21;
+	sum = strchr(urg, ' ');
+	if (!sum)
+		return -EINVAL;
+	*sum++ = '\0';
+	if ((strcmp(urg, "low") && strcmp(urg, "normal") && strcmp(urg, "critical")) || !sum[0])
+		return -EINVAL;
+	/* Summaries never hold ": " (ours are fixed texts); the body may. */
+	*body = "";
+	for (sep = sum; (sep = strchr(sep, ':')); sep++)
+		if (sep[1] == ' ') {
+			*sep = '\0';
+			*body = sep + 2;
+			break;
+		}
+	*urgency = urg;
+	*summary = sum;
+	return 0;
 }

@@ -11,7 +11,10 @@
 #ifndef QVPN_RUNDIR_H
 #define QVPN_RUNDIR_H
 
+#include <stddef.h>
+
 #define RUNDIR_MAX 200             /* longest accepted $QUBES_VPN_RUNDIR */
+#define EVENT_LINE_MAX 1024        /* longest line event_append() writes */
 
 /* The run directory: $QUBES_VPN_RUNDIR (absolute, shorter than
  * RUNDIR_MAX) or /run/qubes-vpn. */
@@ -29,11 +32,24 @@ void gateway_lock_drop(void);
 void state_write_connected(const char *dev, const char *server, const char *dns);
 /* Record "blocked". */
 void state_write_blocked(void);
+/* 1 when the state file says connected. */
+int state_connected(void);
 /* Record "off": the kill switch is not armed. */
 void state_write_off(void);
 
 /* Append "2026-11-27T12:00:00Z URGENCY SUMMARY[: BODY]" to RUNDIR/events.
  * summary and body must be sanitized (no line breaks). */
 void event_append(const char *urgency, const char *summary, const char *body);
+
+/* One line of RUNDIR/events (without its '\n'), as event_append wrote it:
+ * 0 with urgency ("low", "normal" or "critical"), summary and body
+ * (pointing into line, which is cut up; NOT sanitized: the file is another
+ * user's), or -EINVAL when the line is not one (a stamp, a known urgency,
+ * a summary). */
+int event_parse(char *line, const char **urgency, const char **summary, const char **body);
+
+/* Read at most size-1 bytes of a regular file, never following a link.
+ * 0 and a NUL-terminated text, or -errno. */
+int read_small_file(const char *path, char *buf, size_t size);
 
 #endif

@@ -1,20 +1,16 @@
-/* session.h - find the desktop user's D-Bus session without relying on
- * inherited environment: the lowest UID >= 1000 that owns a directory
- * /run/user/UID holding a socket "bus" it also owns. */
+/* session.h - the caller's own desktop session bus, found without relying
+ * on inherited environment: /run/user/UID/bus for the caller's UID, the
+ * directory and the socket both owned by the caller. Never another user's. */
 #ifndef QVPN_SESSION_H
 #define QVPN_SESSION_H
 
-#include <sys/types.h>
-
 struct session {
-	uid_t uid;
-	gid_t gid;                /* group of the runtime directory */
 	char runtime[160];        /* /run/user/UID */
 	char bus[176];            /* /run/user/UID/bus */
 };
 
 /* The root is $QUBES_VPN_SESSION_ROOT when absolute (tests), else /run/user.
- * 0, or -ENOENT when no desktop session exists. */
-int session_find(struct session *s);
+ * 0, or -ENOENT when the caller has no desktop session here. */
+int session_own(struct session *s);
 
 #endif

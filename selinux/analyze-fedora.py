@@ -83,8 +83,6 @@ OPS = [
     ("openvpn_t", "OpenVPN in openvpn_t, configuration labelled as Qubes does (initrc_exec_t)", "type:initrc_exec_t", "file", ["read", "open"], "denied"),
     # The hooks
     ("HOOK", "capget(2) (CAP_NET_ADMIN check)", "self", "process", ["getcap"]),
-    ("HOOK", "fork (child holding the last netlink socket)", "self", "process", ["fork"]),
-    ("HOOK", "pipe to that child", "self", "fifo_file", ["read", "write"]),
     ("HOOK", "CAP_NET_ADMIN", "self", "capability", ["net_admin"]),
     ("HOOK", "rtnetlink: routes, rules, link group", "self", "netlink_route_socket",
      ["create", "bind", "getattr", "setopt", "read", "write", "nlmsg_read", "nlmsg_write"]),
@@ -109,7 +107,7 @@ OPS = [
     ("HOOK", "... to qubesdb-daemon", "domain:qubes_qubesdb_daemon_t", "unix_stream_socket", ["connectto"]),
     ("HOOK", "stdin, stdout, stderr opened by systemd", "domain:init_t", "fd", ["use"]),
     ("HOOK", "log to the journal", "domain:init_t", "unix_stream_socket", ["write", "append", "getattr", "ioctl"]),
-    ("HOOK", "/dev/null (stdin; the child's stdio)", ("/dev/null", S_IFCHR), "chr_file", ["read", "write", "open"]),
+    ("HOOK", "/dev/null (stdin)", ("/dev/null", S_IFCHR), "chr_file", ["read", "write", "open"]),
     ("HOOK", "descriptors inherited from OpenVPN", "domain:OPENVPN", "fd", ["use"]),
     ("HOOK", "exit: SIGCHLD to OpenVPN", "domain:OPENVPN", "process", ["sigchld"]),
     ("HOOK", "dynamic build: ld.so", "type:ld_so_t", "file", ["read", "open", "execute", "map"]),

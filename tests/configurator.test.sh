@@ -2,14 +2,24 @@
 # configurator.test.sh - qubes-vpn-configurator with a fake editor (EDITOR
 # points at a script that records who ran it and writes what the case
 # wants): a new configuration, an unchanged one (nothing replaced), a
-# changed one, every warning, the editor running as the sudo user.
+# changed one, the edit normalised as an import is, one OpenVPN refuses
+# (never saved), every warning of --check, the editor running as the sudo
+# user. The unit's user comes from bind-mounted copies of /etc/passwd and
+# /etc/group (qubes-vpn, uid 4242); configurations use a throwaway PKI, as
+# OpenVPN checks each one before it is saved.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/providers.sh"
 
 chmod 755 "$TMP"
 CFG=$TMP/cfg
 REC=$TMP/rec
+PKI=$TMP/pki
+provider_pki "$PKI"
+chown 4242:4343 "$PKI/client.key"   # as the user would have it
+chmod 600 "$PKI/client.key"
 mkdir -p "$REC"
 chmod 777 "$REC"
+provider_accounts 4242 4343
 cat >"$TMP/editor" <<EOF
 #!/bin/sh
 # Fake editor: records, then applies $TMP/case (keep, or a file to copy in).
@@ -24,24 +34,29 @@ EOF
 chmod 755 "$TMP/editor"
 edit_case() { echo "$1" >"$TMP/case"; }
 configure() {
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin EDITOR="$TMP/editor" "$@" \
+	with_accounts env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin EDITOR="$TMP/editor" "$@" \
 		"$QV" configurator --dir "$CFG" >"$TMP/out" 2>&1
 }
+# The client's certificate and key, by absolute path.
+PKI_LINES="ca $PKI/ca.crt
+cert $PKI/client.crt
+key $PKI/client.key"
 
 check "configurator --help" quiet "$QV" configurator --help
 check_eq "a relative --dir is a usage error" \
 	"$("$QV" configurator --dir rel >/dev/null 2>&1; echo $?)" 2
 
 # ---- a new configuration ----
-cat >"$TMP/good.conf" <<'EOF'
+cat >"$TMP/good.conf" <<EOF
 client
 dev tun
 remote vpn.example.com 1194
-ca ca.crt
-key client.key
-<tls-crypt>
+$PKI_LINES
+auth-user-pass
+<auth-user-pass>
 up /bin/this-is-inline-data-and-not-an-option
-</tls-crypt>
+password
+</auth-user-pass>
 EOF
 edit_case "$TMP/good.conf"
 check "new configuration: succeeds" configure
@@ -50,12 +65,11 @@ check_contains "new configuration: the editor started from the commented sample"
 	"$(cat "$REC/initial")" "# Qubes VPN: OpenVPN client configuration."
 check_eq "new configuration: the file has the edited content" "$(cat "$CFG/qubes-vpn.conf")" \
 	"$(cat "$TMP/good.conf")"
-check_eq "new configuration: mode 0640, owned by root" \
-	"$(stat -c '%a %u' "$CFG/qubes-vpn.conf")" "640 0"
+check_eq "new configuration: mode 0640, owned by root, group qubes-vpn" \
+	"$(stat -c '%a %u %g' "$CFG/qubes-vpn.conf")" "640 0 4343"
 check_eq "the editor got a private 0600 copy" "$(cat "$REC/copy-mode")" "600 0"
-check_contains "missing credential files are reported" "$(cat "$TMP/out")" \
-	"file 'ca.crt' does not exist: OpenVPN will not start"
-check_eq "inline blocks are not read as options" "$(grep -c "'up'" "$TMP/out")" 0
+check_contains "OpenVPN accepted it" "$(cat "$TMP/out")" "created: OpenVPN accepts it (0 changes, 0 warnings)"
+check_eq "inline blocks are not read as options" "$(grep -c "'up" "$TMP/out")" 0
 check_eq "the temporary copy is gone" "$(ls -d /tmp/qubes-vpn-config.* 2>/dev/null | wc -l)" 0
 
 # ---- unchanged: nothing replaced ----
@@ -67,7 +81,7 @@ check_eq "unchanged configuration: the file was not replaced" \
 	"$(stat -c '%i %Y' "$CFG/qubes-vpn.conf")" "$before"
 
 # ---- changed ----
-printf 'client\ndev tun\nremote other.example.com 443\n' >"$TMP/changed.conf"
+printf 'client\ndev tun\nremote other.example.com 443\n%s\n' "$PKI_LINES" >"$TMP/changed.conf"
 edit_case "$TMP/changed.conf"
 check "changed configuration: succeeds" configure
 check_contains "changed configuration: replaced" "$(cat "$TMP/out")" "replaced"
@@ -76,13 +90,53 @@ check_eq "changed configuration: new content" "$(cat "$CFG/qubes-vpn.conf")" \
 check_eq "changed configuration: new file (atomic rename)" \
 	"$([ "$(stat -c %i "$CFG/qubes-vpn.conf")" != "${before%% *}" ] && echo yes)" yes
 
-# ---- every warning ----
+# ---- an edit is normalised as an import is ----
+cat >"$TMP/hooks.conf" <<EOF
+client
+dev tun
+remote other.example.com 443
+$PKI_LINES
+up /etc/openvpn/update-resolv-conf
+down /etc/openvpn/update-resolv-conf
+route-up /bin/true
+script-security 3
+redirect-gateway def1
+user nobody
+EOF
+edit_case "$TMP/hooks.conf"
+check "an edit with hooks and routes: saved" configure
+out=$(cat "$TMP/out")
+check_contains "... up commented out, said" "$out" "line 7: commented out 'up /etc/openvpn/update-resolv-conf': runs programs"
+check_contains "... down" "$out" "line 8: commented out 'down /etc/openvpn/update-resolv-conf'"
+check_contains "... route-up" "$out" "line 9: commented out 'route-up /bin/true'"
+check_contains "... script-security" "$out" "line 10: commented out 'script-security 3'"
+check_contains "... redirect-gateway" "$out" "line 11: commented out 'redirect-gateway def1': qubes-vpn routes"
+check_contains "... user" "$out" "line 12: commented out 'user nobody': the unit runs OpenVPN unprivileged"
+check_contains "... 6 changes" "$out" "OpenVPN accepts it (6 changes, 0 warnings)"
+check_eq "... each marked in the file" "$(grep -c '^# qubes-vpn-configurator commented out' "$CFG/qubes-vpn.conf")" 6
+saved=$(cat "$CFG/qubes-vpn.conf")
+
+# ---- an edit OpenVPN refuses, or qubes-vpn cannot use, is never saved ----
+printf 'client\ndev tun\nremote x 1\nca missing-ca.crt\n' >"$TMP/missing.conf"
+edit_case "$TMP/missing.conf"
+check_fails "a missing certificate file: not saved" configure
+out=$(cat "$TMP/out")
+check_contains "... warned" "$out" "line 4: file 'missing-ca.crt' does not exist: OpenVPN will not start"
+check_contains "... OpenVPN refuses it" "$out" "OpenVPN refuses the new configuration: nothing replaced"
+check_eq "... the saved configuration is kept" "$(cat "$CFG/qubes-vpn.conf")" "$saved"
+printf 'client\ndev tap0\nremote x 1\n%s\n' "$PKI_LINES" >"$TMP/tap.conf"
+edit_case "$TMP/tap.conf"
+check_fails "dev tap0: not saved" configure
+check_contains "... said" "$(cat "$TMP/out")" "line 2: dev tap0: qubes-vpn works with tun devices only"
+check_eq "... the saved configuration is kept" "$(cat "$CFG/qubes-vpn.conf")" "$saved"
+
+# ---- every warning of --check ----
 umask 022
 echo secret >"$CFG/open.key"
 chmod 644 "$CFG/open.key"
 echo secret >"$CFG/root.key"
 chmod 600 "$CFG/root.key"
-cat >"$TMP/bad.conf" <<'EOF'
+cat >"$CFG/qubes-vpn.conf" <<'EOF'
 client
 dev tap0
 up /etc/openvpn/update-resolv-conf
@@ -94,30 +148,28 @@ user nobody
 key open.key
 tls-crypt root.key
 auth-user-pass missing.txt
+block-outside-dns
+auth-user-pass
 EOF
-edit_case "$TMP/bad.conf"
-check "a configuration with problems is still saved" configure
-out=$(cat "$TMP/out")
-check_contains "warns: up" "$out" "line 3: 'up' is set here, but qubes-vpn replaces the hooks"
-check_contains "warns: down" "$out" "line 4: 'down' is set here"
-check_contains "warns: route-up" "$out" "line 5: 'route-up' is set here"
-check_contains "warns: script-security" "$out" "line 6: 'script-security' is set here"
-check_contains "warns: redirect-gateway" "$out" "line 7: 'redirect-gateway' has no effect"
-check_contains "warns: dev not tun" "$out" "line 2: 'dev tap0' is not a tun device"
-check_contains "warns: user/group" "$out" "line 8: 'user' conflicts with the systemd unit"
+out=$(with_accounts "$QV" configurator --dir "$CFG" --check 2>&1)
+check_contains "warns: up" "$out" "line 3: remove 'up /etc/openvpn/update-resolv-conf': runs programs"
+check_contains "warns: down" "$out" "line 4: remove 'down /etc/openvpn/update-resolv-conf'"
+check_contains "warns: route-up" "$out" "line 5: remove 'route-up /bin/true'"
+check_contains "warns: script-security" "$out" "line 6: remove 'script-security 3'"
+check_contains "warns: redirect-gateway" "$out" "line 7: remove 'redirect-gateway def1': qubes-vpn routes"
+check_contains "warns: user/group" "$out" "line 8: remove 'user nobody': the unit runs OpenVPN"
 check_contains "warns: secret readable by others" "$out" \
 	"line 9: 'open.key' holds a secret but others can read it: make it mode 0600"
+check_contains "warns: secret not owned by qubes-vpn" "$out" "line 10: 'root.key' is not owned by qubes-vpn"
 check_contains "warns: missing credentials file" "$out" "line 11: file 'missing.txt' does not exist"
-if getent passwd qubes-vpn >/dev/null; then
-	check_contains "warns: secret not owned by qubes-vpn" "$out" "'root.key' is not owned by qubes-vpn"
-fi
-check_contains "counts the warnings" "$out" "warnings)"
-check "--check reads the saved file" quiet "$QV" configurator --dir "$CFG" --check
-check_contains "--check reports the same warnings" \
-	"$("$QV" configurator --dir "$CFG" --check 2>&1)" "'dev tap0' is not a tun device"
+check_contains "warns: Windows-only options" "$out" "line 12: remove 'block-outside-dns': Windows-only"
+check_contains "warns: auth-user-pass without a file" "$out" \
+	"line 13: 'auth-user-pass' without a file: OpenVPN would ask on a terminal nobody sees: run qubes-vpn-configurator --credentials"
+check_contains "warns: dev tap0" "$out" "line 2: dev tap0: qubes-vpn works with tun devices only"
+check_contains "counts the warnings" "$out" "13 warnings"
 check_contains "a clean configuration has no warnings" \
 	"$(printf 'client\ndev tun\nremote x 1\n' >"$CFG/qubes-vpn.conf"; \
-	   "$QV" configurator --dir "$CFG" --check 2>&1)" "0 warnings"
+	   with_accounts "$QV" configurator --dir "$CFG" --check 2>&1)" "0 warnings"
 
 # ---- the editor runs as the user who ran sudo ----
 edit_case "$TMP/changed.conf"
@@ -142,10 +194,6 @@ check_eq "the real file still belongs to root" "$(stat -c %u "$CFG/qubes-vpn.con
 	echo 'qubes-vpn:x:5:5::/:/bin/sh'
 } >"$TMP/passwd"
 printf 'qubes-vpn-x:x:1:\nqubes-vpn:x:bad:\nqubes-vpn:x:4343:' >"$TMP/group"   # no final newline
-with_accounts() {
-	unshare -m sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group &&
-		shift 2 && exec "$@"' sh "$TMP/passwd" "$TMP/group" "$@"
-}
 CFG2=$TMP/cfg2
 edit_case "$TMP/changed.conf"
 rm -f "$REC"/*
@@ -167,15 +215,20 @@ printf 'root:x:0:0::/root:/bin/sh\n' >"$TMP/passwd"
 out=$(with_accounts "$QV" configurator --dir "$CFG2" --check 2>&1)
 check_contains "no qubes-vpn user at all: ownership not checked" "$out" "0 warnings"
 
+out=$(with_accounts env -i PATH=/usr/bin:/bin EDITOR="$TMP/editor" "$QV" configurator --dir "$CFG2" 2>&1)
+check_contains "no qubes-vpn user to run OpenVPN as: nothing saved, said" "$out" \
+	"there is no user qubes-vpn to run OpenVPN as"
+
 # ---- failures ----
+provider_accounts 4242 4343
 edit_case /nonexistent/file
 printf '#!/bin/sh\nexit 3\n' >"$TMP/failing-editor"
 chmod 755 "$TMP/failing-editor"
 before=$(cat "$CFG/qubes-vpn.conf")
-out=$(env -i PATH=/usr/bin:/bin EDITOR="$TMP/failing-editor" "$QV" configurator --dir "$CFG" 2>&1)
+out=$(with_accounts env -i PATH=/usr/bin:/bin EDITOR="$TMP/failing-editor" "$QV" configurator --dir "$CFG" 2>&1)
 check_contains "an editor that fails: nothing changed" "$out" "failed: nothing changed"
 check_eq "... the file is untouched" "$(cat "$CFG/qubes-vpn.conf")" "$before"
-out=$(env -i PATH=/nonexistent "$QV" configurator --dir "$CFG" 2>&1 </dev/null)
+out=$(with_accounts env -i PATH=/nonexistent "$QV" configurator --dir "$CFG" 2>&1 </dev/null)
 check_contains "no editor at all: said plainly" "$out" "no editor found: set VISUAL or EDITOR"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env -i EDITOR=true \
 	"$QV" configurator --dir "$CFG" 2>&1)

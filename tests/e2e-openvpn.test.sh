@@ -7,6 +7,10 @@
 #   APP, APP2 (default and restrictive Qubes firewall) -- VPN qube (Qubes
 #   ProxyVM, qubes-firewall daemon) -- NET (NetVM, its resolvers, the
 #   internet host, the OpenVPN server named vpnserver.test, the VPN's DNS)
+# A desktop session (a user of its own, /run/user/UID/bus) runs the
+# shipped autostart entry, the notifier; the root relay to dom0 runs too:
+# each state change must be shown to that user exactly once, through
+# notify-send on their own bus, and qrexec-client-vm run by root only.
 # Continuous downstream traffic (IPv4, IPv6, DNS over UDP and TCP) runs
 # through every state change (boot, connect, Qubes restarting its
 # firewall, soft restart, SIGKILL and reconnect, SIGTERM); exact counters
@@ -56,6 +60,23 @@ check "qubes-vpn-resolv read the NetVM's resolvers from QubesDB's socket" \
 check_fails "... and used them (no fallback to a default)" grep -q "using the default" "$TMP/resolv.log"
 leaks_during "before the tunnel"
 
+# ---- the desktop session starts its notifier; the relay runs ----
+# shown_next N SUMMARY [BODY]: the desktop user has been shown its Nth
+# notification, SUMMARY (whose body contains BODY), and nothing after it.
+shown_at_least() { [ "$(shown_count)" -ge "$1" ]; }
+shown_next() {
+	wait_until 20 shown_at_least "$1"
+	check_eq "the desktop user is shown \"$2\", once" "$(shown_summaries "$1")" "$2"
+	[ -z "${3:-}" ] || check_contains "... saying \"$3\"" "$(sed -n "$1p" "$SHOWN")" "$3"
+}
+relay_start
+desktop_session_start
+check "the autostart entry's notifier runs as the desktop user (uid $DESKTOP_UID)" \
+	wait_until 5 bash -c "[ \"\$(stat -c %u /proc/$DESKTOP_PID 2>/dev/null)\" = $DESKTOP_UID ]"
+check_eq "... without any capability" "$(awk '/^CapEff/ { print $2 }' "/proc/$DESKTOP_PID/status")" \
+	0000000000000000
+shown_next 1 "Qubes VPN not connected" "all traffic of attached qubes is blocked"
+
 # ---- 2. connected ----
 start_client 1194
 check "OpenVPN (as the unit's user, CAP_NET_ADMIN only) connects and the up hook switches to connected" \
@@ -86,6 +107,7 @@ check_contains "state file records the connection and its DNS" "$(cat "$RUN/stat
 check_contains "the pushed net route was ignored and logged" "$(cat "$TMP/client.log")" \
 	"ignoring pushed route 1"
 check_contains "the up hook recorded the event" "$(cat "$RUN/events" 2>/dev/null)" "Qubes VPN connected"
+shown_next 2 "Qubes VPN connected" "goes through tun0"
 
 # ---- 3. Qubes restarts its firewall while connected ----
 "$QB/reload.sh" "$VPN" restart >>"$TMP/reload.log" 2>&1
@@ -101,6 +123,7 @@ check "after the soft restart the gateway is connected again" wait_until 10 stat
 check_contains "the down hook ran with 'restart'" "$(cat "$TMP/client.log")" "disconnected (restarting)"
 check_contains "the up hook ran with 'restart'" "$(cat "$TMP/client.log")" "restart: connecting through tun0"
 check "resolv.conf names the VPN's DNS again" wait_until 20 resolv_names 10.8.0.1 fd00:8::1
+shown_next 3 "Qubes VPN reconnected" "goes through tun0"
 leaks_during "after a soft restart"
 connected_checks "after a soft restart"
 
@@ -111,6 +134,7 @@ check "after SIGKILL the tunnel device is gone" \
 	wait_until 10 bash -c "! ip -n $VPN link show tun0 >/dev/null 2>&1"
 check "after SIGKILL status reports blocked" state_is blocked
 check "after SIGKILL the VPN qube's own resolver is the NetVM's" resolved_by_netvm
+shown_next 4 "Qubes VPN disconnected" "OpenVPN stopped without its down hook"
 leaks_during "after SIGKILL of OpenVPN"
 # Restart=on-failure: OpenVPN again, resolving its server's name anew.
 start_client 1194
@@ -118,6 +142,7 @@ check "OpenVPN reconnects after SIGKILL" wait_until 30 state_is connected
 check "... having resolved vpnserver.test through the NetVM's resolvers again" \
 	grep -q 'query\[A\] vpnserver.test' "$TMP/netdns.log"
 check "resolv.conf names the VPN's DNS again" wait_until 20 resolv_names 10.8.0.1 fd00:8::1
+shown_next 5 "Qubes VPN connected" "goes through tun0"
 leaks_during "reconnected"
 connected_checks "reconnected"
 
@@ -126,6 +151,7 @@ stop_client TERM
 check "after SIGTERM the down hook leaves the gateway blocked" state_is blocked
 check_contains "the down hook recorded the event" "$(tail -1 "$RUN/events" 2>/dev/null)" "Qubes VPN disconnected"
 check "after SIGTERM the VPN qube's own resolver is the NetVM's" resolved_by_netvm
+shown_next 6 "Qubes VPN disconnected" "all traffic of attached qubes is blocked"
 leaks_during "after SIGTERM"
 
 # ---- the stream ran through all of it ----
@@ -133,6 +159,18 @@ stream_stop
 check "the downstream stream kept sending through every state change ($STREAM_SENT packets)" [ "$STREAM_SENT" -gt 1000 ]
 check_eq "... and not one of them left through the uplink in clear" $(($(leak_count) - STREAM_BASE)) 0
 check_eq "... nor reached the NetVM's resolvers" "$(netvm_saw_downstream)" 0
+
+# ---- what the person saw, and who ran what ----
+check_eq "boot, connect, soft restart, SIGKILL and restart, SIGTERM: each shown once, in order" \
+	"$(shown_summaries)" \
+	"Qubes VPN not connected|Qubes VPN connected|Qubes VPN reconnected|Qubes VPN disconnected|Qubes VPN connected|Qubes VPN disconnected"
+check_eq "... every one by notify-send run as the desktop user, on their own session bus" \
+	"$(cut -d'|' -f1,2 "$SHOWN" | sort -u)" "$DESKTOP_UID|own"
+check "the relay sent the events to dom0 over qrexec" [ -s "$QREXEC_LOG" ]
+check_eq "... qrexec-client-vm was run by root only, as 'dom0 qubesvpn.Notify'" \
+	"$(cut -d'|' -f1,2 "$QREXEC_LOG" | sort -u)" "0|dom0 qubesvpn.Notify"
+check_eq "... the same notifications as the desktop's, in order" \
+	"$(cut -d'|' -f3 "$QREXEC_LOG" | paste -sd'|')" "$(shown_summaries)"
 
 # ---- 7. a hostile server ----
 hostile=("redirect-gateway def1 ipv6" "route 192.0.2.0 255.255.255.0 net_gateway"

@@ -36,8 +36,6 @@ up_with() {
 	done
 	[ ${#envs[@]} -gt 0 ] && printf '%s\n' "${envs[@]}" >>"$TMP/cur.env"
 	mapfile -t E <"$TMP/cur.env"
-	# A new file each time: a detached notifier of the previous run may
-	# still be writing to the old one.
 	rm -f "$TMP/out"
 	nsx "$NS" env -i "${E[@]}" QUBES_VPN_RUNDIR="$TMP/run" \
 		QUBES_VPN_QUBESDB_SOCK="$TMP/no-qubesdb.sock" \
@@ -76,6 +74,29 @@ check_contains "... without QubesDB, the default virtual DNS addresses" "$(statu
 check "up again (OpenVPN restart) is fine" up_with script_context=restart -- tun0 1500 0 10.8.0.2 255.255.255.0 restart
 check_contains "... and says it is a restart" "$(cat "$TMP/out")" "restart: connecting through tun0"
 check_eq "... without stacking routes" "$(nsx "$NS" ip route show table 78 | wc -l)" 2
+
+# ---- notifications: recorded, never delivered by the hook ----
+# Helpers the hooks could find (first on their PATH) leave a mark if run.
+for prog in qrexec-client-vm notify-send; do
+	printf '#!/bin/sh\ntouch %s/ran.%s\n' "$TMP" "$prog" >"$TMP/fakebin/$prog"
+	chmod 755 "$TMP/fakebin/$prog"
+done
+up_with -- tun0 1500 0 10.8.0.2 255.255.255.0 init
+check_contains "the up hook records its event in RUNDIR/events" "$(tail -1 "$TMP/run/events")" \
+	" normal Qubes VPN connected: traffic of attached qubes goes through tun0 (server 203.0.113.1). DNS: 10.8.0.1, fd00:8::1"
+check_eq "... and runs no notification helper" "$(ls "$TMP" | grep -c '^ran\.')" 0
+if command -v strace >/dev/null; then
+	mapfile -t E <"$TMP/cur.env"
+	nsx "$NS" env -i "${E[@]}" QUBES_VPN_RUNDIR="$TMP/run" QUBES_VPN_QUBESDB_SOCK="$TMP/no-qubesdb.sock" \
+		PATH="$TMP/fakebin:/usr/sbin:/usr/bin:/sbin:/bin" strace -f -qq -e trace=fork,vfork,clone,clone3 \
+		-o "$TMP/strace.up" "$QV" up tun0 1500 0 10.8.0.2 255.255.255.0 restart >/dev/null 2>&1
+	nsx "$NS" env -i dev=tun0 script_type=down QUBES_VPN_RUNDIR="$TMP/run" strace -f -qq \
+		-e trace=fork,vfork,clone,clone3 -o "$TMP/strace.down" "$QV" down tun0 1500 0 >/dev/null 2>&1
+	check_eq "up (restart) and down create no process (strace -f)" \
+		"$(cat "$TMP/strace.up" "$TMP/strace.down" | grep -cE '^[0-9]+ +(fork|vfork|clone|clone3)\(')" 0
+	check_contains "... the down hook recorded its event" "$(tail -1 "$TMP/run/events")" \
+		" critical Qubes VPN disconnected: all traffic of attached qubes is blocked"
+fi
 
 # ---- rejected environments ----
 rejected "no environment at all" "dev is missing" -dev

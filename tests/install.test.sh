@@ -12,6 +12,11 @@ for a in $(make -s -C "$TOP" applets); do
 	check "qubes-vpn-$a --help runs through the link" quiet "$D/usr/sbin/qubes-vpn-$a" --help
 done
 check_eq "nothing else in sbin" "$(ls "$D/usr/sbin" | wc -l)" $(($(make -s -C "$TOP" applets | wc -w) + 1))
+check_eq "the notifier's autostart entry, mode 0644" \
+	"$(stat -c %a "$D/etc/xdg/autostart/qubes-vpn-notifier.desktop")" 644
+check_contains "... starts the notifier where the qube has the qubes-vpn service" \
+	"$(grep '^Exec=' "$D/etc/xdg/autostart/qubes-vpn-notifier.desktop")" \
+	"Exec=/usr/sbin/qubes-vpn-notifier --if-exists /run/qubes-service/qubes-vpn"
 
 make -s -C "$TOP" install-dom0 BIN="$QV" DESTDIR="$D/dom0" PREFIX=/usr >/dev/null
 check_eq "dom0: service links to the binary" \

@@ -51,7 +51,7 @@ OpenVPN running the binary enters qubes_vpn_t	typetransition openvpn_t qubes_vpn
 systemd enters openvpn_t under no_new_privs	allow init_t openvpn_t process2 nnp_transition nosuid_transition
 systemd running the binary enters unconfined_service_t, as for bin_t	typetransition init_t qubes_vpn_exec_t process unconfined_service_t; allow init_t unconfined_service_t process transition; allow unconfined_service_t qubes_vpn_exec_t file entrypoint; allow init_t qubes_vpn_exec_t file execute open read getattr
 hooks: CAP_NET_ADMIN	allow qubes_vpn_t self capability net_admin
-hooks: capget, fork, pipe	allow qubes_vpn_t self process getcap fork; allow qubes_vpn_t self fifo_file read write
+hooks: capget	allow qubes_vpn_t self process getcap
 hooks: rtnetlink (routes, rules, links)	allow qubes_vpn_t self netlink_route_socket create bind getattr setopt read write nlmsg_read nlmsg_write
 hooks: nfnetlink (nf_tables, conntrack)	allow qubes_vpn_t self netlink_netfilter_socket create bind getattr setopt read write
 hooks: if_nametoindex	allow qubes_vpn_t self unix_dgram_socket create ioctl
@@ -75,6 +75,7 @@ hooks: run no other program	$2 == "qubes_vpn_t" && $4 == "file" && ($5 == "execu
 hooks: no network sockets, no other netlink families	$2 == "qubes_vpn_t" && $4 ~ /_socket$/ && $4 !~ /^(netlink_route_socket|netlink_netfilter_socket|unix_dgram_socket|unix_stream_socket)$/
 hooks: write no file outside the run directory	$2 == "qubes_vpn_t" && $4 == "file" && $5 ~ /^(write|append|create|unlink|rename|setattr|link)$/ && $3 != "qubes_vpn_var_run_t"
 hooks: change no directory outside the run directory	$2 == "qubes_vpn_t" && $4 == "dir" && $5 ~ /^(write|add_name|remove_name|create|rmdir|reparent|rename)$/ && $3 != "qubes_vpn_var_run_t"
+hooks: create no process and no pipe of their own (they only record)	$2 == "qubes_vpn_t" && ($3 == "self" || $3 == "qubes_vpn_t") && (($4 == "process" && $5 == "fork") || $4 == "fifo_file")
 hooks: no transition to another domain	$2 == "qubes_vpn_t" && $4 == "process" && $5 ~ /^(transition|dyntransition|setexec|setcurrent)$/
 EOF
 )
@@ -158,6 +159,8 @@ mutant "without the journal socket, that check fails" "hooks: stdio from systemd
 	'/init_t:unix_stream_socket/d'
 mutant "with a second capability, the net_admin-only check fails" "hooks: no capability but net_admin" \
 	's/self:capability net_admin;/self:capability { net_admin net_raw };/'
+mutant "allowed to fork, the no-process check fails" "hooks: create no process and no pipe of their own (they only record)" \
+	's/self:process getcap;/self:process { fork getcap };/'
 mutant "with a TCP socket, the no-network check fails" "hooks: no network sockets, no other netlink families" \
 	'$a allow qubes_vpn_t self:tcp_socket create;'
 mutant "running shells, the no-other-program check fails" "hooks: run no other program" \

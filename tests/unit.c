@@ -14,6 +14,7 @@
 #include "../nl/genl.h"
 #include "../nl/wg.h"
 #include "../lib/qubesdb.h"
+#include "../lib/rundir.h"
 #include "golden.h"
 #include "tap.h"
 
@@ -1283,6 +1284,38 @@ static void test_rt_wg_golden(void)
 	      !b.err && same_bytes("mtu up", buf, b.len, up, sizeof(up)));
 }
 
+/* event_parse: the lines event_append writes, and what the notifier must
+ * skip (the file is another user's). */
+static void test_event_parse(void)
+{
+	static const char *const bad[] = {
+		"", "no stamp at all", "2026-11-27T12:00:00Z", "2026-11-27T12:00:00Z normal",
+		"2026-11-27T12:00:00Z normal ", "2026-11-27T12:00:00Z emergency Summary",
+		"2026-11-27 12:00:00Z normal Summary", "2026-11-27T12:00:00  normal Summary",
+		"2026-11-27T12:00:00Znormal Summary",
+	};
+	const char *u, *s, *b;
+	char line[256];
+	unsigned i;
+
+	snprintf(line, sizeof(line), "2026-11-27T12:00:00Z critical Qubes VPN disconnected: "
+		 "all traffic: blocked");
+	check("event_parse: a hook's line", event_parse(line, &u, &s, &b) == 0 &&
+	      !strcmp(u, "critical") && !strcmp(s, "Qubes VPN disconnected") &&
+	      !strcmp(b, "all traffic: blocked"));
+	snprintf(line, sizeof(line), "2026-11-27T12:00:00Z low a:b c");
+	check("event_parse: no body (a colon without a space is text)",
+	      event_parse(line, &u, &s, &b) == 0 && !strcmp(s, "a:b c") && !b[0]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "%s", bad[i]);
+		if (event_parse(line, &u, &s, &b) == 0) {
+			fprintf(stderr, "# accepted: '%s'\n", bad[i]);
+			break;
+		}
+	}
+	check("event_parse: lines that are not events are refused", i == sizeof(bad) / sizeof(bad[0]));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--kernel")) {
@@ -1316,6 +1349,7 @@ int main(int argc, char **argv)
 		test_wg_set_device_golden();
 		test_wg_set_device_split();
 		test_rt_wg_golden();
+		test_event_parse();
 	}
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -50,6 +50,30 @@ nsx "$NS" env -i QREXEC_REMOTE_DOMAIN=sys-vpn QUBES_VPN_SESSION_ROOT="$TMP/none"
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	"$BIN" notify-receive <"$TMP/msg" >"$TMP/vg.out" 2>&1
 check "valgrind clean: notify-receive" [ $? -ne 99 ]
+# The follower (as the root relay: the test runs as root), on a run
+# directory that appears late, hostile, garbled and overlong lines, a
+# rotation; stopped by SIGTERM, as it always ends: valgrind reports nothing.
+mkdir -p "$TMP/vgf"
+env -i PATH=/nonexistent QUBES_VPN_RUNDIR="$TMP/vgf/run" "$(command -v valgrind)" -q --log-file="$TMP/vgf.log" \
+	"$BIN" notifier --dom0 >"$TMP/vgf.out" 2>&1 &
+vgpid=$!
+BG_PIDS+=($vgpid)
+wait_until 20 grep -qs "waiting for it" "$TMP/vgf.out"
+mkdir "$TMP/vgf/run"
+printf 'state=blocked\ntime=1\n' >"$TMP/vgf/run/state"
+{
+	printf '2026-11-27T12:00:00Z critical Qubes VPN disconnected: all \e[2J\u202e blocked\n'
+	printf 'garbled\n2026-11-27T12:00:00Z normal %s\n' "$(head -c 3000 /dev/zero | tr '\0' x)"
+	printf '2026-11-27T12:00:00Z normal Half'
+} >>"$TMP/vgf/run/events"
+mv "$TMP/vgf/run/events" "$TMP/vgf/run/events.old"
+printf '2026-11-27T12:00:00Z low Last\n' >>"$TMP/vgf/run/events"
+wait_until 20 grep -q "showing: Last" "$TMP/vgf.out"
+kill -TERM "$vgpid"
+wait "$vgpid" 2>/dev/null
+check "valgrind clean: notifier --dom0 (late directory, hostile lines, rotation)" \
+	grep -q "showing: Qubes VPN disconnected" "$TMP/vgf.out"
+check_eq "... valgrind's report is empty" "$(cat "$TMP/vgf.log")" ""
 printf 'client\ndev tun\nca missing.crt\n' >"$TMP/cfg/qubes-vpn.conf"
 vg "configurator --check" -- configurator --dir "$TMP/cfg" --check
 vg "forwarding off" -- forwarding off

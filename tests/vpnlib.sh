@@ -5,7 +5,10 @@
 # them (their User=, only their capabilities, NoNewPrivileges), QubesDB's
 # socket is served by tests/fakeqdb.c with the test bed's values, and the
 # units' privileged step (qubes-vpn-resolv.path) is emulated as systemd
-# would run it. Leak counters on the far side of the uplink.
+# would run it. A desktop session (a user of its own, /run/user/UID/bus)
+# can run the shipped autostart entry, and root the relay to dom0; the
+# qube's notify-send and qrexec-client-vm are fakes that record who ran
+# them. Leak counters on the far side of the uplink.
 #
 #   APP  (qube with Qubes' default firewall) 10.137.0.5, fd09:24ef:4179::5
 #     | vif3.0
@@ -138,7 +141,7 @@ table inet leakwatch {
 EOF
 
 mkdir -p "$TMP/bin" "$TMP/conf" "$TMP/pki"
-for a in up down forwarding resolv; do ln -s "$QV" "$TMP/bin/qubes-vpn-$a"; done
+for a in up down forwarding resolv notifier; do ln -s "$QV" "$TMP/bin/qubes-vpn-$a"; done
 
 # ---- the units, as systemd runs them ----
 UNITS_DIR=$TOP/units
@@ -232,6 +235,63 @@ BG_PIDS+=($!)
 resolv_watch <"$TMP/resolv.fifo" &
 BG_PIDS+=($!)
 CLEANUP_CMDS+=("touch '$TMP/resolv-watch.stop'")
+# ---- notifications: a desktop session, and the root relay to dom0 ----
+# The qube's own qrexec-client-vm and notify-send, where every program of
+# the qube looks (its /usr/bin, so also on the hooks' default PATH):
+# fakes that record who ran them and what they were asked to show.
+# notify-send also checks it was pointed at its caller's own session bus
+# (/run/user/UID/bus, a socket that UID owns).
+SHOWN=$TMP/shown.log QREXEC_LOG=$TMP/qrexec.log
+: >"$SHOWN"
+: >"$QREXEC_LOG"
+chmod 666 "$SHOWN" "$QREXEC_LOG"
+cat >"$ST/view/usr/bin/notify-send" <<EOF
+#!/bin/bash
+uid=\$(id -u) bus=bad
+[ "\$DBUS_SESSION_BUS_ADDRESS" = "unix:path=/run/user/\$uid/bus" ] &&
+	[ "\$XDG_RUNTIME_DIR" = "/run/user/\$uid" ] && [ -S "/run/user/\$uid/bus" ] &&
+	[ "\$(stat -c %u "/run/user/\$uid/bus")" = "\$uid" ] && bus=own
+printf '%s|%s|%s|%s\n' "\$uid" "\$bus" "\$4" "\$5" >>"$SHOWN"
+EOF
+cat >"$ST/view/usr/bin/qrexec-client-vm" <<EOF
+#!/bin/bash
+printf '%s|%s|%s\n' "\$(id -u)" "\$*" "\$(sed -n 's/^summary=//p')" >>"$QREXEC_LOG"
+EOF
+chmod 755 "$ST/view/usr/bin/notify-send" "$ST/view/usr/bin/qrexec-client-vm"
+# The desktop user: a uid >= 1000 of its own, its session in the qube's
+# /run as pam_systemd makes it (/run/user/UID, 0700, with the bus socket).
+DESKTOP_UID=$((31000 + RUN_ID % 3000))
+mkdir -p "$ST/run/user/$DESKTOP_UID"
+chmod 755 "$ST/run/user"
+perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 1) or die "$!\n"' \
+	"$ST/run/user/$DESKTOP_UID/bus"
+chown -R "$DESKTOP_UID:$DESKTOP_UID" "$ST/run/user/$DESKTOP_UID"
+chmod 700 "$ST/run/user/$DESKTOP_UID"
+# desktop_session_start: the session starts the shipped autostart entry
+# (its Exec line, with this build's path) as the desktop user, no
+# capabilities, in the qube's file view. DESKTOP_PID is the notifier.
+AUTOSTART=$TOP/units/qubes-vpn-notifier.desktop
+desktop_session_start() {
+	local exec
+	exec=$(sed -n 's/^Exec=//p' "$AUTOSTART")
+	read -r -a exec <<<"${exec//\/usr\/sbin\/qubes-vpn-/$TMP/bin/qubes-vpn-}"
+	"$QB/exec.sh" "$VPN" setpriv --reuid="$DESKTOP_UID" --regid="$DESKTOP_UID" --clear-groups \
+		--inh-caps=-all "${exec[@]}" >>"$TMP/notifier.log" 2>&1 &
+	DESKTOP_PID=$!
+	BG_PIDS+=($DESKTOP_PID)
+}
+# relay_start: qubes-vpn-notify-dom0.service's command, as root (its
+# path unit starts it once RUNDIR/events exists; here from the start).
+relay_start() {
+	# shellcheck disable=SC2046
+	"$QB/exec.sh" "$VPN" $(unit_cmd qubes-vpn-notify-dom0.service ExecStart) >>"$TMP/relay.log" 2>&1 &
+	BG_PIDS+=($!)
+}
+# shown_summaries [FROM]: the summaries the desktop user was shown, from
+# line FROM on, separated by "|".
+shown_summaries() { tail -n +"${1:-1}" "$SHOWN" | cut -d'|' -f3 | paste -sd'|'; }
+shown_count() { wc -l <"$SHOWN"; }
+
 # resolv_names NS...: the VPN qube's /etc/resolv.conf names exactly these.
 resolv_names() {
 	[ "$(sed -n 's/^nameserver //p' "$RESOLV" | tr '\n' ' ')" = "$* " ]
