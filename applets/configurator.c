@@ -19,6 +19,7 @@
 #include "../lib/rundir.h"
 #include "../lib/accounts.h"
 #include "../lib/helper.h"
+#include "../lib/ovpnconf.h"
 #include "../lib/ovpnenv.h"
 #include "../lib/sanitize.h"
 #include "../lib/wgconf.h"
@@ -40,14 +41,11 @@
 
 #define CONFIG_DIR "/rw/config/qubes-vpn"
 #define CONFIG_NAME "qubes-vpn.conf"
-#define CRED_NAME "credentials"
-#define PASS_NAME "passphrase"
+#define CRED_NAME OVPNCONF_CRED_NAME
+#define PASS_NAME OVPNCONF_PASS_NAME
+#define VPN_USER OVPNCONF_USER
 #define WG_CONFIG_NAME "wireguard.conf"   /* qubes-vpn-wg.service runs where it exists */
-#define VPN_USER "qubes-vpn"
 #define CONFIG_MAX (256 * 1024)
-/* OpenVPN reads a configuration in lines of 256 bytes and cuts longer ones
- * in two: the rest would be read as a line of its own. */
-#define LINE_LIMIT 254
 #define DRY_RUN_MS 10000
 
 static const char usage[] =
@@ -104,388 +102,43 @@ static const char sample[] =
 "key client.key\n"
 "# auth-user-pass\n"
 "# tls-crypt tls-crypt.key\n";
-/* ---- reading a configuration as OpenVPN does, and normalising it ---- */
-
-/* Options commented out, by reason (words separated by one space). */
-enum reason { R_WINDOWS, R_GONE, R_PROGRAMS, R_ROUTES, R_PUSHED, R_UNIT, R_INCLUDE, R_COUNT };
-static const char *const dropped[R_COUNT] = {
-	[R_WINDOWS] = "block-outside-dns register-dns ip-win32 dhcp-renew dhcp-release "
-		      "dhcp-pre-release tap-sleep win-sys windows-driver wintun allow-nonadmin "
-		      "service show-net-up show-adapters show-valid-subnets pause-exit msg-channel "
-		      "cryptoapicert",
-	[R_GONE] = "ncp-disable keysize tls-remote iproute no-iv",
-	[R_PROGRAMS] = "up down route-up route-pre-down ipchange tls-verify learn-address "
-		       "client-connect client-disconnect client-crresponse auth-user-pass-verify "
-		       "tls-crypt-v2-verify dns-updown plugin pkcs11-providers engine providers "
-		       "script-security",
-	[R_ROUTES] = "redirect-gateway redirect-private route route-ipv6 route-noexec",
-	[R_PUSHED] = "route-nopull ifconfig-noexec",
-	[R_UNIT] = "daemon user group chroot cd log log-append syslog writepid status",
-	[R_INCLUDE] = "config",
-};
-static const char *const why[R_COUNT] = {
-	[R_WINDOWS] = "Windows-only; OpenVPN on Linux refuses to start with it",
-	[R_GONE] = "no longer in OpenVPN 2.6, which refuses to start with it",
-	[R_PROGRAMS] = "runs programs, or lets them control OpenVPN; only the qubes-vpn hooks may",
-	[R_ROUTES] = "qubes-vpn routes all traffic of attached qubes into the tunnel itself",
-	[R_PUSHED] = "would keep what the server pushes (DNS servers, the tunnel's address) "
-		     "from qubes-vpn",
-	[R_UNIT] = "the unit runs OpenVPN unprivileged, in the foreground, logging to the "
-		   "journal, on a read-only file system",
-	[R_INCLUDE] = "reads another file as configuration: paste that file in instead",
-};
-/* What OpenVPN takes inline, as <name>...</name>. */
-static const char inline_ok[] = "ca cert key tls-auth tls-crypt tls-crypt-v2 secret dh extra-certs "
-				"pkcs12 crl-verify http-proxy-user-pass auth-user-pass connection "
-				"peer-fingerprint";
-static const char secret_opts[] = "key pkcs12 auth-user-pass tls-auth tls-crypt tls-crypt-v2 "
-				  "secret askpass http-proxy-user-pass";
-static const char file_opts[] = "ca cert crl-verify dh extra-certs";
-
-struct conf_ctx {
-	const char *dir;
-	int check_only;         /* report only: warnings, nothing written */
-	int want_creds;         /* --credentials: store them whatever the file says */
-	int inline_creds;       /* an <auth-user-pass> block holds them */
-	int warnings, changes;
-	int need_creds, need_pass;
-	char host[64];          /* the first remote given by name */
-	uid_t vpn_uid;
-	int has_vpn_user;
-	char *out;              /* the normalised text */
-	size_t len, size;
-};
-
-/* 1 when w is one of the blank-separated words of list. */
-static int word_in(const char *list, const char *w)
-{
-	size_t n = strlen(w);
-
-	for (; n && *list; list += strcspn(list, " "), list += *list == ' ')
-		if (!strncmp(list, w, n) && (list[n] == ' ' || !list[n]))
-			return 1;
-	return 0;
-}
-
-/* Where needle first occurs in hay, or NULL (musl's strstr is 1 KB). */
-static const char *find(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; *hay; hay++)
-		if (!strncmp(hay, needle, n))
-			return hay;
-	return NULL;
-}
-
-/* A warning, or (change) a change the normaliser makes: said on stdout. */
-__attribute__((format(printf, 4, 5)))
-static void say(struct conf_ctx *c, int change, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-	char msg[512];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (change && !c->check_only) {
-		printf("line %u: %s\n", line, msg);
-		c->changes++;
-		return;
-	}
-	if (line)
-		fprintf(stderr, "warning: line %u: %s\n", line, msg);
-	else
-		fprintf(stderr, "warning: %s\n", msg);
-	c->warnings++;
-}
-
-static void check_file(struct conf_ctx *c, unsigned line, const char *opt, const char *name)
-{
-	char path[512], file[128];
-	struct stat st;
-
-	if (!strcmp(name, "[inline]"))
-		return;
-	snprintf(path, sizeof(path), "%s%s%s", name[0] == '/' ? "" : c->dir,
-		 name[0] == '/' ? "" : "/", name);
-	sanitize_text(name, file, sizeof(file));   /* to be shown */
-	if (stat(path, &st) < 0) {
-		say(c, 0, line, "file '%s' does not exist: OpenVPN will not start", file);
-		return;
-	}
-	if (!word_in(secret_opts, opt))
-		return;
-	if (st.st_mode & 077)
-		say(c, 0, line, "'%s' holds a secret but others can read it: make it mode 0600", file);
-	if (c->has_vpn_user && st.st_uid != c->vpn_uid)
-		say(c, 0, line, "'%s' is not owned by " VPN_USER ": OpenVPN, which runs as "
-		    VPN_USER ", cannot read a 0600 file of another user", file);
-}
-
-/* The next parameter of a configuration line, split as OpenVPN's
- * parse_line() splits it: blanks separate, "double" and 'single' quotes
- * group, a backslash escapes (outside single quotes; only \\, \" and a
- * blank), # or ; between parameters starts a comment. 1 and the parameter
- * in out, 0 at the end of the line, -1 where OpenVPN would refuse it. */
-static int next_param(const char **cur, char *out, size_t size)
-{
-	const char *c = *cur;
-	int state = 0;   /* 0 between, 1 in "", 2 unquoted, 3 done, 4 in '' */
-	int bs = 0;
-	size_t n = 0;
-	char in, o;
-
-	do {
-		in = *c;
-		o = 0;
-		if (!bs && in == '\\' && state != 4) {
-			bs = 1;
-			continue;
-		}
-		if (state == 0) {
-			if (in && !isspace((unsigned char)in)) {
-				if (in == '#' || in == ';')
-					break;
-				state = bs ? 2 : in == '"' ? 1 : in == '\'' ? 4 : 2;
-				if (state == 2)
-					o = in;
-			}
-		} else if (state == 2) {
-			if (!bs && (!in || isspace((unsigned char)in)))
-				state = 3;
-			else
-				o = in;
-		} else if ((state == 1 && !bs && in == '"') || (state == 4 && in == '\'')) {
-			state = 3;
-		} else {
-			o = in;
-		}
-		if (bs && o && o != '\\' && o != '"' && !isspace((unsigned char)o))
-			return -1;
-		bs = 0;
-		if (o) {
-			if (n + 1 >= size)
-				return -1;
-			out[n++] = o;
-		}
-		if (state == 3) {
-			out[n] = '\0';
-			*cur = in ? c + 1 : c;
-			return 1;
-		}
-	} while (*c++);
-	*cur = c - 1;
-	return state == 0 || state == 3 ? 0 : -1;
-}
-
-/* pull-filter TEXT removes a pushed option that starts with TEXT: one that
- * would take the DNS servers or the tunnel's address away. */
-static int filter_hides(const char *text)
-{
-	static const char *const needed[] = { "dhcp-option DNS", "ifconfig" };
-	unsigned i;
-
-	for (i = 0; i < 2; i++)
-		if (!strncmp(text, needed[i], strnlen(text, strlen(needed[i]))))
-			return 1;
-	return 0;
-}
-
-/* Append a line (cut at LINE_LIMIT bytes) to the normalised text. */
-static int put_line(struct conf_ctx *c, const char *line)
-{
-	size_t n = strnlen(line, LINE_LIMIT);
-
-	if (c->check_only)
-		return 0;
-	if (c->len + n + 2 > c->size)
-		return -EFBIG;
-	memcpy(c->out + c->len, line, n);
-	c->len += n;
-	c->out[c->len++] = '\n';
-	c->out[c->len] = '\0';
-	return 0;
-}
-
-/* Read text as OpenVPN would (same lines, same parameters, inline blocks
- * skipped as it skips them) and write the normalised text to c->out, line
- * for line, so that line numbers stay those of the original. 0, or -1
- * after saying which line cannot be taken. */
-static int normalise(struct conf_ctx *c, const char *text)
-{
-	char p[4][LINE_LIMIT + 2] = { "" }, orig[LINE_LIMIT + 2], shown[160], block[LINE_LIMIT + 8] = "";
-	char repl[640];   /* cut to LINE_LIMIT by put_line */
-	const char *line = text, *end, *cur, *name;
-	char (*arg)[LINE_LIMIT + 2];
-	unsigned n = 0, np, na, r;
-	size_t len;
-	int rc = 0;
-
-	c->inline_creds = find(text, "<auth-user-pass>") != NULL;
-	if (!strncmp(line, "\xEF\xBB\xBF", 3))   /* a UTF-8 byte order mark, as OpenVPN skips it */
-		line += 3;
-	for (; *line; line = *end ? end + 1 : end) {
-		end = strchrnul(line, '\n');
-		len = (size_t)(end - line);
-		n++;
-		if (len > LINE_LIMIT) {
-			log_err("line %u is longer than %d bytes: OpenVPN would read its end as "
-				"another line", n, LINE_LIMIT);
-			return -1;
-		}
-		memcpy(orig, line, len);
-		orig[len] = '\0';
-		sanitize_text(orig, shown, sizeof(shown));
-		if (block[0]) {
-			for (cur = orig; isspace((unsigned char)*cur); cur++)
-				;
-			if (!strncmp(cur, block, strlen(block)))
-				block[0] = '\0';
-			rc = put_line(c, orig);
-			goto next;
-		}
-		cur = orig;
-		for (np = 0; np < 4 && (rc = next_param(&cur, p[np], sizeof(p[np]))) > 0; np++)
-			;
-		if (rc < 0) {
-			log_err("line %u: quotes or backslashes OpenVPN cannot read: %s", n, shown);
-			return -1;
-		}
-		if (!np) {   /* blank, or a comment */
-			rc = put_line(c, orig);
-			goto next;
-		}
-		name = p[0];
-		if (strlen(name) >= 3 && !strncmp(name, "--", 2))
-			name += 2;
-		len = strlen(name);
-		if (np == 1 && len > 2 && name[0] == '<' && name[len - 1] == '>') {
-			memcpy(p[1], name + 1, len - 2);
-			p[1][len - 2] = '\0';
-			if (!word_in(inline_ok, p[1])) {
-				log_err("line %u: OpenVPN takes no inline %s", n, shown);
-				return -1;
-			}
-			snprintf(block, sizeof(block), "</%s>", p[1]);
-			rc = put_line(c, orig);
-			goto next;
-		}
-		arg = p + 1;
-		na = np ? np - 1 : 0;
-		/* "setenv opt NAME ...": OpenVPN reads NAME ... as an option
-		 * (its errors as warnings). */
-		if (!strcmp(name, "setenv") && na >= 2 && !strcmp(arg[0], "opt")) {
-			name = arg[1];
-			arg += 2;
-			na -= 2;
-		}
-		for (r = 0; r < R_COUNT && !word_in(dropped[r], name); r++)
-			;
-		if (!strncmp(name, "management", 10))   /* and every management-* */
-			r = R_PROGRAMS;
-		if (!strcmp(name, "pull-filter") && na >= 2 && strcmp(arg[0], "accept") &&
-		    filter_hides(arg[1]))
-			r = R_PUSHED;
-		if (!strcmp(name, "setenv") && na >= 1 && (!strcmp(arg[0], "PATH") ||
-		    !strncmp(arg[0], "QUBES_VPN", 9) || !strncmp(arg[0], "LD_", 3)))
-			r = R_PROGRAMS;
-		if (r < R_COUNT) {
-			say(c, 1, n, "%s '%s': %s", c->check_only ? "remove" : "commented out",
-			    shown, why[r]);
-			snprintf(repl, sizeof(repl), "# qubes-vpn-configurator commented out (%s): %s",
-				 why[r], shown);
-			rc = put_line(c, repl);
-			goto next;
-		}
-		if ((!strcmp(name, "dev") && na && strncmp(arg[0], "tun", 3)) ||
-		    (!strcmp(name, "dev-type") && na && strcmp(arg[0], "tun"))) {
-			say(c, 0, n, "%s: qubes-vpn works with tun devices only", shown);
-			if (!c->check_only)
-				return -1;
-		}
-		/* Credentials asked for on a terminal nobody sees; or new ones
-		 * wanted (--credentials). */
-		if ((!strcmp(name, "auth-user-pass") && (c->want_creds || (!na && !c->inline_creds))) ||
-		    (!strcmp(name, "askpass") && (c->want_creds || !na))) {
-			int creds = name[1] == 'u';   /* auth-user-pass, not askpass */
-			const char *file = creds ? CRED_NAME : PASS_NAME;
-
-			if (c->check_only) {
-				say(c, 0, n, "'%s' without a file: OpenVPN would ask on a terminal "
-				    "nobody sees: run qubes-vpn-configurator --credentials", name);
-				goto next;
-			}
-			*(creds ? &c->need_creds : &c->need_pass) = 1;
-			if (na && !strcmp(arg[0], file)) {   /* already ours */
-				rc = put_line(c, orig);
-				goto next;
-			}
-			snprintf(repl, sizeof(repl), "%s # qubes-vpn-configurator: was '%s'",
-				 creds ? "auth-user-pass " CRED_NAME : "askpass " PASS_NAME, shown);
-			say(c, 1, n, "'%s' now reads %s/%s (mode 0600, owned by " VPN_USER ")",
-			    shown, c->dir, file);
-			rc = put_line(c, repl);
-			goto next;
-		}
-		if (!strcmp(name, "remote") && na && !c->host[0] && !strchr(arg[0], ':'))
-			for (cur = arg[0]; *cur; cur++)
-				if (isalpha((unsigned char)*cur)) {   /* a name, not an address */
-					sanitize_text(arg[0], c->host, sizeof(c->host));
-					break;
-				}
-		if (na && (word_in(secret_opts, name) || word_in(file_opts, name)))
-			check_file(c, n, name, arg[0]);
-		rc = put_line(c, orig);
-next:
-		if (rc < 0) {
-			log_err("the normalised configuration is too big");
-			return -1;
-		}
-	}
-	if (block[0]) {
-		log_err("the inline block that ends with %s is not closed", block);
-		return -1;
-	}
-	if (c->want_creds && !c->need_creds && !c->need_pass) {
-		log_err("--credentials: the configuration asks for none (no auth-user-pass, no askpass)");
-		return -1;
-	}
-	return 0;
-}
 /* ---- files ---- */
 
-/* --check for WireGuard: -1 when DIR has no WireGuard configuration (go on
+/* --check for WireGuard: -1 when dir has no WireGuard configuration (go on
  * with OpenVPN's), otherwise the exit status. The same parser as
  * qubes-vpn-wg up; what it would refuse is an error, traffic the tunnel
  * would not carry a warning. */
-static int check_wireguard(struct conf_ctx *c, int have_openvpn)
+static int check_wireguard(const char *dir, int have_openvpn)
 {
 	static struct wg_conf wg;
+	const char *warn[5];
 	char path[512];
+	unsigned n = 0, i;
 
-	snprintf(path, sizeof(path), "%s/" WG_CONFIG_NAME, c->dir);
+	snprintf(path, sizeof(path), "%s/" WG_CONFIG_NAME, dir);
 	if (access(path, F_OK) < 0)
 		return -1;
 	if (have_openvpn)
-		say(c, 0, 0, "both " CONFIG_NAME " and " WG_CONFIG_NAME " exist: only the "
-			  "WireGuard unit runs (it conflicts with OpenVPN's); remove one");
+		warn[n++] = "both " CONFIG_NAME " and " WG_CONFIG_NAME " exist: only the WireGuard "
+			    "unit runs (it conflicts with OpenVPN's); remove one";
 	if (wg_conf_load(path, &wg) < 0) {
 		printf("%s: not usable by qubes-vpn-wg (see above)\n", path);
 		return 1;
 	}
 	if (!wg_conf_covers_all(&wg, AF_INET))
-		say(c, 0, 0, "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to "
-			  "other addresses is refused (dropped in the tunnel)");
+		warn[n++] = "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to other "
+			    "addresses is refused (dropped in the tunnel)";
 	if (!wg_conf_has_family(&wg, AF_INET6))
-		say(c, 0, 0, "no IPv6 Address: downstream IPv6 traffic is refused (blocked)");
+		warn[n++] = "no IPv6 Address: downstream IPv6 traffic is refused (blocked)";
 	else if (!wg_conf_covers_all(&wg, AF_INET6))
-		say(c, 0, 0, "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
-			  "addresses is refused (dropped in the tunnel)");
+		warn[n++] = "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
+			    "addresses is refused (dropped in the tunnel)";
 	if (!wg.ndns4 && !wg.ndns6)
-		say(c, 0, 0, "no usable DNS server: downstream DNS is refused (blocked)");
+		warn[n++] = "no usable DNS server: downstream DNS is refused (blocked)";
 	memset(&wg, 0, sizeof(wg));
-	printf("%s: %d warning%s\n", path, c->warnings, c->warnings == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "warning: %s\n", warn[i]);
+	printf("%s: %u warning%s\n", path, n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -722,7 +375,7 @@ static int replace_file(const char *dir, const char *name, const char *data, siz
 /* Get the user name and password (and the key's passphrase) the
  * configuration needs: from FILE or stdin ("-") for scripts, else asked on
  * the terminal. Stored for the unit's user; never shown. */
-static int store_credentials(const struct conf_ctx *c, const char *from, uid_t uid, gid_t gid)
+static int store_credentials(const struct ovpnconf *c, const char *from, uid_t uid, gid_t gid)
 {
 	char user[256], pass[256], data[520];
 	int fd = STDIN_FILENO, rc = 0, n;
@@ -831,7 +484,7 @@ static int dry_run(const char *dir, const char *conf, uid_t uid, gid_t gid, char
 		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
 			_exit(4);
 		rc = helper_run(argv, envp, NULL, shared, size, DRY_RUN_MS);
-		_exit(find(shared, "SIGUSR1[") ? 0 : rc == -ETIMEDOUT ? 2 : rc == -ENOENT ? 3 : 1);
+		_exit(ovpnconf_find(shared, "SIGUSR1[") ? 0 : rc == -ETIMEDOUT ? 2 : rc == -ENOENT ? 3 : 1);
 	}
 	rc = -errno;
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -861,7 +514,7 @@ static void show_refusal(const char *out, const char *name, const char *text, co
 		snprintf(line, sizeof(line), "%.*s", (int)(end - p), p);
 		sanitize_text(line, shown, sizeof(shown));
 		fprintf(stderr, "openvpn: %s\n", shown);
-		at = find(line, name);
+		at = ovpnconf_find(line, name);
 		if (at && at[strlen(name)] == ':')
 			for (at += strlen(name) + 1, want = 0; *at >= '0' && *at <= '9' && want < 1000000; at++)
 				want = want * 10 + (unsigned)(*at - '0');
@@ -944,13 +597,25 @@ out:
 	return rc;
 }
 
+/* The normaliser's findings: changes on stdout, warnings on stderr. */
+static void report(struct ovpnconf *c, int change, unsigned line, const char *msg)
+{
+	(void)c;
+	if (change)
+		printf("line %u: %s\n", line, msg);
+	else if (line)
+		fprintf(stderr, "warning: line %u: %s\n", line, msg);
+	else
+		fprintf(stderr, "warning: %s\n", msg);
+}
+
 int configurator_main(int argc, char **argv)
 {
 	static char old[CONFIG_MAX], new[CONFIG_MAX], norm[CONFIG_MAX + CONFIG_MAX / 2];
 	static char said[8192];
 	const char *dir = CONFIG_DIR, *import = NULL, *cred_from = NULL;
 	char conf[512], next[600], checkdir[600], cand[640];
-	struct conf_ctx c = { 0 };
+	struct ovpnconf c = { 0 };
 	struct stat st;
 	struct account pw, gr;
 	size_t oldlen = 0, newlen = 0;
@@ -985,6 +650,7 @@ int configurator_main(int argc, char **argv)
 	snprintf(conf, sizeof(conf), "%s/" CONFIG_NAME, dir);
 	c.dir = dir;
 	c.check_only = check_only;
+	c.report = report;
 	c.has_vpn_user = account_find(ACCOUNTS_PASSWD, VPN_USER, 0, &pw) == 0;
 	c.vpn_uid = c.has_vpn_user ? (uid_t)pw.id : 0;
 	vpn_gid = account_find(ACCOUNTS_GROUP, VPN_USER, 0, &gr) == 0 ? (gid_t)gr.id : 0;
@@ -999,14 +665,14 @@ int configurator_main(int argc, char **argv)
 		log_err("reading %s: %s", conf, strerror(-rc));
 		return 1;
 	}
-	if (check_only && (rc = check_wireguard(&c, have_old)) >= 0)
+	if (check_only && (rc = check_wireguard(dir, have_old)) >= 0)
 		return rc;
 	if (check_only) {
 		if (!have_old) {
 			log_err("%s does not exist", conf);
 			return 1;
 		}
-		rc = normalise(&c, old);
+		rc = ovpnconf_normalise(&c, old);
 		printf("%s: %d warning%s\n", conf, c.warnings, c.warnings == 1 ? "" : "s");
 		return rc < 0;
 	}
@@ -1044,7 +710,7 @@ int configurator_main(int argc, char **argv)
 	}
 	c.out = norm;
 	c.size = sizeof(norm);
-	if (normalise(&c, new) < 0) {
+	if (ovpnconf_normalise(&c, new) < 0) {
 		log_err("nothing replaced: %s is kept as it was", conf);
 		return 1;
 	}

@@ -8,6 +8,7 @@
  * Run from tests/ (the fixtures' paths are relative). Prints "ok - NAME" /
  * "not ok - NAME" lines; exit 1 if any failed. */
 #include "../lib/message.h"
+#include "../lib/ovpnconf.h"
 #include "../lib/ovpnenv.h"
 #include "../lib/sanitize.h"
 #include "../lib/wgconf.h"
@@ -324,6 +325,133 @@ static void test_message(void)
 	      urgency_parse("LOW", &u) == -EINVAL);
 }
 
+/* ---- ovpnconf: a provider's configuration, normalised ---- */
+
+static int n_changes_said;
+
+static void count_report(struct ovpnconf *c, int change, unsigned line, const char *msg)
+{
+	(void)c;
+	(void)line;
+	(void)msg;
+	n_changes_said += change;
+}
+
+static unsigned count_lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Normalise fixtures/providers/NAME.ovpn into out; 0 or -1. */
+static int normalise_fixture(const char *name, struct ovpnconf *c, char *out, size_t size,
+			     char *text, size_t tsize)
+{
+	char path[128];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "fixtures/providers/%s.ovpn", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(text, 1, tsize - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	memset(c, 0, sizeof(*c));
+	c->dir = "/nonexistent";
+	c->out = out;
+	c->size = size;
+	c->report = count_report;
+	n_changes_said = 0;
+	return ovpnconf_normalise(c, text);
+}
+
+/* The line of out that starts with prefix, or NULL. */
+static const char *line_with(const char *out, const char *prefix)
+{
+	const char *p;
+
+	for (p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, prefix, strlen(prefix)))
+			return p;
+	return NULL;
+}
+
+static void test_ovpnconf(void)
+{
+	static char text[65536], out[65536];
+	static const char *const names[] = { "commercial", "openvpn-install", "comp-lzo",
+					     "multi-remote", "hostile" };
+	static const char *const hostile_gone[] = {
+		"up ", "\"route-up\"", "--ipchange", "setenv opt down", "tls-verify", "plugin",
+		"script-security", "daemon", "user ", "group ", "log ", "writepid", "management",
+		"route-nopull", "pull-filter ignore", "setenv PATH",
+	};
+	char name[160], param[64];
+	struct ovpnconf c;
+	const char *cur;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		rc = normalise_fixture(names[i], &c, out, sizeof(out), text, sizeof(text));
+		snprintf(name, sizeof(name), "ovpnconf: %s normalised, line for line", names[i]);
+		check(name, rc == 0 && count_lines(out) == count_lines(text));
+		snprintf(name, sizeof(name), "ovpnconf: %s: every change said once", names[i]);
+		check(name, c.changes == n_changes_said);
+	}
+	normalise_fixture("openvpn-install", &c, out, sizeof(out), text, sizeof(text));
+	check("ovpnconf: block-outside-dns commented out, with its reason",
+	      !line_with(out, "block-outside-dns") &&
+	      line_with(out, "# qubes-vpn-configurator commented out (Windows-only"));
+	normalise_fixture("commercial", &c, out, sizeof(out), text, sizeof(text));
+	check("ovpnconf: auth-user-pass without a file points at the stored credentials",
+	      c.need_creds && line_with(out, "auth-user-pass " OVPNCONF_CRED_NAME " #"));
+	check("ovpnconf: inline blocks kept", line_with(out, "<tls-crypt>") &&
+	      line_with(out, "</tls-crypt>"));
+	normalise_fixture("multi-remote", &c, out, sizeof(out), text, sizeof(text));
+	check("ovpnconf: a remote given by name is noted", c.host[0] != '\0');
+	rc = normalise_fixture("hostile", &c, out, sizeof(out), text, sizeof(text));
+	check("ovpnconf: hostile normalised", rc == 0);
+	for (i = 0; i < sizeof(hostile_gone) / sizeof(hostile_gone[0]); i++) {
+		snprintf(name, sizeof(name), "ovpnconf: hostile: '%s...' only as a comment",
+			 hostile_gone[i]);
+		check(name, !line_with(out, hostile_gone[i]));
+	}
+
+	memset(&c, 0, sizeof(c));
+	c.dir = "/nonexistent";
+	c.out = out;
+	c.size = sizeof(out);
+	check("ovpnconf: dev tap refused", ovpnconf_normalise(&c, "client\ndev tap\n") == -1);
+	check("ovpnconf: an unclosed inline block refused",
+	      ovpnconf_normalise(&c, "<ca>\nxx\n") == -1);
+	check("ovpnconf: an inline block of an option that takes no file refused",
+	      ovpnconf_normalise(&c, "<remote>\nx\n</remote>\n") == -1);
+	memset(text, 'a', 300);
+	text[300] = '\n';
+	text[301] = '\0';
+	check("ovpnconf: a 300-byte line refused", ovpnconf_normalise(&c, text) == -1);
+	check("ovpnconf: an empty file is an empty text",
+	      ovpnconf_normalise(&c, "") == 0 && c.len == 0 && out[0] == '\0');
+
+	cur = "remote \"a b\" 'c d' e\\ f # comment";
+	check("ovpnconf: parameters split as OpenVPN splits them",
+	      ovpnconf_next_param(&cur, param, sizeof(param)) == 1 && !strcmp(param, "remote") &&
+	      ovpnconf_next_param(&cur, param, sizeof(param)) == 1 && !strcmp(param, "a b") &&
+	      ovpnconf_next_param(&cur, param, sizeof(param)) == 1 && !strcmp(param, "c d") &&
+	      ovpnconf_next_param(&cur, param, sizeof(param)) == 1 && !strcmp(param, "e f") &&
+	      ovpnconf_next_param(&cur, param, sizeof(param)) == 0);
+	cur = "up \"unclosed";
+	check("ovpnconf: an unclosed quote is refused, as OpenVPN refuses it",
+	      ovpnconf_next_param(&cur, param, sizeof(param)) == 1 &&
+	      ovpnconf_next_param(&cur, param, sizeof(param)) == -1);
+}
+
 /* ---- WireGuard: configuration, UAPI request and reply ---- */
 
 #define KEY_A "YAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
@@ -500,6 +628,7 @@ int main(void)
 	test_ovpnenv_checks();
 	test_sanitize();
 	test_message();
+	test_ovpnconf();
 	test_wgconf();
 	test_wguapi();
 	printf("# unit-lib: %d passed, %d failed\n", passed, failed);
