@@ -130,7 +130,7 @@ $(O)/tests/unit: tests/unit.c tests/golden.h $(UNIT_OBJS)
 
 # unit-lib.c tests lib/'s pure parsers (ovpnenv on the fixtures, the
 # sanitizer, the notification message).
-UNIT_LIB_OBJS := $(call lib,ovpnenv ovpnconf log rundir sanitize message) $(O)/nl/nl.o
+UNIT_LIB_OBJS := $(call lib,ovpnenv ovpnconf log rundir sanitize message wgconf wguapi) $(O)/nl/nl.o
 
 $(O)/tests/unit-lib: tests/unit-lib.c $(UNIT_LIB_OBJS)
 	@mkdir -p $(O)/tests
@@ -173,7 +173,7 @@ build/tests/fakeqdb: tests/fakeqdb.c
 # working copy of its corpus; `make fuzz-short` (part of check) replays the
 # corpus and regression inputs and fuzzes each for a few seconds.
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := ovpnenv text nlreply qubesdb ovpnconf
+FUZZ_TARGETS := ovpnenv text nlreply qubesdb ovpnconf wgconf wguapi
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -std=gnu99 -Wall -Wextra -Werror
@@ -182,6 +182,8 @@ FUZZ_SRC_text    := lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c lib/sanitize.c 
 FUZZ_SRC_nlreply := $(sort $(wildcard nl/*.c))
 FUZZ_SRC_qubesdb := lib/qubesdb.c lib/log.c lib/rundir.c nl/nl.c
 FUZZ_SRC_ovpnconf := lib/ovpnconf.c lib/log.c lib/rundir.c lib/sanitize.c nl/nl.c
+FUZZ_SRC_wgconf  := lib/wgconf.c lib/wguapi.c lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c
+FUZZ_SRC_wguapi  := lib/wguapi.c
 
 build/fuzz/%: tests/fuzz/%.c $(SRCS) $(wildcard lib/*.h nl/*.h)
 	@mkdir -p build/fuzz
@@ -234,7 +236,7 @@ PRESETDIR  ?= $(PREFIX)/lib/systemd/system-preset
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DATADIR    ?= $(PREFIX)/share
-UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-config.path \
+UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-wg.service qubes-vpn-config.path \
          qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path \
          qubes-vpn-notify-dom0.path qubes-vpn-notify-dom0.service
 # XDG autostart: every desktop session starts the notifier.

@@ -22,6 +22,7 @@
 #include "../lib/ovpnconf.h"
 #include "../lib/ovpnenv.h"
 #include "../lib/sanitize.h"
+#include "../lib/wgconf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -43,6 +44,7 @@
 #define CRED_NAME OVPNCONF_CRED_NAME
 #define PASS_NAME OVPNCONF_PASS_NAME
 #define VPN_USER OVPNCONF_USER
+#define WG_CONFIG_NAME "wireguard.conf"   /* qubes-vpn-wg.service runs where it exists */
 #define CONFIG_MAX (256 * 1024)
 #define DRY_RUN_MS 10000
 
@@ -65,7 +67,9 @@ CONFIG_DIR "). Creates DIR if missing (mode 0750, group " VPN_USER ").\n"
 "--credentials-from FILE|- reads them instead: user name, password, then\n"
 "the key's passphrase, one per line. OpenVPN then checks the result, as the\n"
 "unit runs it, in an empty network namespace: only what it accepts replaces\n"
-"the configuration. With --check it only checks the current one.\n"
+"the configuration. With --check it only checks the current one; where\n"
+"DIR/" WG_CONFIG_NAME " exists (WireGuard, qubes-vpn-wg.service), --check\n"
+"checks that instead (edit it with your editor, mode 0640 or 0600).\n"
 "Needs root for DIR: run it with sudo (the menu entry does).\n"
 "Exit status: 0 done (warnings may have been printed), 1 failed, 2 usage.\n";
 
@@ -99,6 +103,44 @@ static const char sample[] =
 "# auth-user-pass\n"
 "# tls-crypt tls-crypt.key\n";
 /* ---- files ---- */
+
+/* --check for WireGuard: -1 when dir has no WireGuard configuration (go on
+ * with OpenVPN's), otherwise the exit status. The same parser as
+ * qubes-vpn-wg up; what it would refuse is an error, traffic the tunnel
+ * would not carry a warning. */
+static int check_wireguard(const char *dir, int have_openvpn)
+{
+	static struct wg_conf wg;
+	const char *warn[5];
+	char path[512];
+	unsigned n = 0, i;
+
+	snprintf(path, sizeof(path), "%s/" WG_CONFIG_NAME, dir);
+	if (access(path, F_OK) < 0)
+		return -1;
+	if (have_openvpn)
+		warn[n++] = "both " CONFIG_NAME " and " WG_CONFIG_NAME " exist: only the WireGuard "
+			    "unit runs (it conflicts with OpenVPN's); remove one";
+	if (wg_conf_load(path, &wg) < 0) {
+		printf("%s: not usable by qubes-vpn-wg (see above)\n", path);
+		return 1;
+	}
+	if (!wg_conf_covers_all(&wg, AF_INET))
+		warn[n++] = "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to other "
+			    "addresses is refused (dropped in the tunnel)";
+	if (!wg_conf_has_family(&wg, AF_INET6))
+		warn[n++] = "no IPv6 Address: downstream IPv6 traffic is refused (blocked)";
+	else if (!wg_conf_covers_all(&wg, AF_INET6))
+		warn[n++] = "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
+			    "addresses is refused (dropped in the tunnel)";
+	if (!wg.ndns4 && !wg.ndns6)
+		warn[n++] = "no usable DNS server: downstream DNS is refused (blocked)";
+	memset(&wg, 0, sizeof(wg));
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "warning: %s\n", warn[i]);
+	printf("%s: %u warning%s\n", path, n, n == 1 ? "" : "s");
+	return 0;
+}
 
 static int read_file(const char *path, char *buf, size_t size, size_t *len)
 {
@@ -623,6 +665,8 @@ int configurator_main(int argc, char **argv)
 		log_err("reading %s: %s", conf, strerror(-rc));
 		return 1;
 	}
+	if (check_only && (rc = check_wireguard(dir, have_old)) >= 0)
+		return rc;
 	if (check_only) {
 		if (!have_old) {
 			log_err("%s does not exist", conf);

@@ -15,6 +15,7 @@
 #include "../lib/notify.h"
 #include "../lib/ovpnenv.h"
 #include "../lib/qubesdb.h"
+#include "../lib/tunnel.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,52 +48,6 @@ static const char usage[] =
 "helpers), " QDB_SOCK_ENV " (an absolute path: QubesDB's socket\n"
 "instead of the two above); with OpenVPN set them with --setenv.\n"
 "Exit status: 0 connected, 1 failed (gateway left blocked), 2 usage error.\n";
-
-/* The whole QubesDB session (connect and both reads); the daemon answers
- * in microseconds. */
-#define QUBESDB_TIMEOUT_MS 1000
-
-/* Qubes' virtual DNS addresses, which downstream qubes send their DNS to:
- * IPv4 from QubesDB (the documented defaults when it cannot say), IPv6
- * fixed. Every fallback is logged with the key and the reason. */
-static void virtual_dns(struct gw_tunnel *t)
-{
-	static const char *const keys[2] = { "/qubes-netvm-primary-dns",
-					     "/qubes-netvm-secondary-dns" };
-	static const char *const defaults[2] = { "10.139.1.1", "10.139.1.2" };
-	static const char *defaults6[2] = { "fd09:24ef:4179::a8b:1", "fd09:24ef:4179::a8b:2" };
-	char a[INET_ADDRSTRLEN];
-	unsigned i, given;
-
-	given = qubesdb_ipv4_keys(keys, defaults, t->vdns4, 2, QUBESDB_TIMEOUT_MS);
-	for (i = 0; i < 2; i++) {
-		inet_pton(AF_INET6, defaults6[i], &t->vdns6[i]);
-		inet_ntop(AF_INET, &t->vdns4[i], a, sizeof(a));
-		if (given & (1u << i))
-			log_debug("virtual DNS %u: %s (QubesDB %s)", i + 1, a, keys[i]);
-		else
-			log_debug("virtual DNS %u: %s (default)", i + 1, a);
-	}
-	t->nvdns4 = 2;
-	t->nvdns6 = 2;
-}
-
-static void dns_list(const struct gw_tunnel *t, char *out, size_t size)
-{
-	char a[INET6_ADDRSTRLEN];
-	size_t len = 0;
-	unsigned i;
-
-	out[0] = '\0';
-	for (i = 0; i < t->ndns4 + t->ndns6; i++) {
-		if (i < t->ndns4)
-			inet_ntop(AF_INET, &t->dns4[i], a, sizeof(a));
-		else
-			inet_ntop(AF_INET6, &t->dns6[i - t->ndns4], a, sizeof(a));
-		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s",
-					len ? ", " : "", a);
-	}
-}
 
 /* Leave the gateway blocked, and say so in the state file. */
 static int refuse(void)
@@ -127,7 +82,7 @@ int up_main(int argc, char **argv)
 	t.has_ipv6 = env.has_ipv6;
 	if (gw_pick_dns(&t, env.dns4, env.ndns4, env.dns6, env.ndns6) < 0)
 		return refuse();
-	virtual_dns(&t);
+	tunnel_virtual_dns(&t);
 
 	log_info("%s: connecting through %s (IPv4 %s, IPv6 %s)",
 		 env.restart ? "restart" : "init", t.dev,
@@ -140,7 +95,7 @@ int up_main(int argc, char **argv)
 		return 1;
 	}
 
-	dns_list(&t, dns, sizeof(dns));
+	tunnel_dns_list(&t, dns, sizeof(dns));
 	state_write_connected(t.dev, env.remote, dns);
 	snprintf(server, sizeof(server), env.remote[0] ? " (server %s)" : "%s", env.remote);
 	if (t.ndns4 + t.ndns6) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 #include <linux/fib_rules.h>
 #include <libmnl/libmnl.h>
@@ -207,4 +208,108 @@ int rt_rule_dump(struct nl_sock *s, uint8_t family, rt_rule_cb cb, void *data,
 		frh->family = family;
 	nl_msg_end(&b);
 	return nl_dump(s, &b, rule_dump_cb, &ctx, res);
+}
+
+void rt_addr_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags, uint8_t family,
+		 const uint8_t *addr, uint8_t prefixlen, uint32_t ifindex, const char *what)
+{
+	size_t alen = rt_addr_len(family);
+	struct ifaddrmsg *ifa;
+
+	nl_msg_start(b, cmd, NLM_F_ACK | flags, what);
+	ifa = nl_msg_extra(b, sizeof(*ifa));
+	if (!ifa)
+		return;
+	ifa->ifa_family = family;
+	ifa->ifa_prefixlen = prefixlen;
+	ifa->ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	nl_put(b, IFA_LOCAL, alen, addr);
+	nl_put(b, IFA_ADDRESS, alen, addr);
+	nl_msg_end(b);
+}
+
+static struct ifinfomsg *link_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
+				  uint32_t ifindex, const char *what)
+{
+	struct ifinfomsg *ifi;
+
+	nl_msg_start(b, cmd, NLM_F_ACK | flags, what);
+	ifi = nl_msg_extra(b, sizeof(*ifi));
+	if (ifi) {
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = (int)ifindex;
+	}
+	return ifi;
+}
+
+void rt_link_set_mtu_up(struct nl_buf *b, uint32_t ifindex, uint32_t mtu, const char *what)
+{
+	struct ifinfomsg *ifi = link_msg(b, RTM_NEWLINK, 0, ifindex, what);
+
+	if (!ifi)
+		return;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	nl_put_u32(b, IFLA_MTU, mtu);
+	nl_msg_end(b);
+}
+
+void rt_link_new_kind(struct nl_buf *b, const char *ifname, const char *kind, const char *what)
+{
+	struct nlattr *info;
+
+	if (!link_msg(b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, what))
+		return;
+	nl_put_strz(b, IFLA_IFNAME, ifname);
+	info = nl_nest_start(b, IFLA_LINKINFO);
+	nl_put_strz(b, IFLA_INFO_KIND, kind);
+	nl_nest_end(b, info);
+	nl_msg_end(b);
+}
+
+void rt_link_del_name(struct nl_buf *b, const char *ifname, const char *what)
+{
+	if (!link_msg(b, RTM_DELLINK, 0, 0, what))
+		return;
+	nl_put_strz(b, IFLA_IFNAME, ifname);
+	nl_msg_end(b);
+}
+
+static int route_oif_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rt_route r;
+	int err = rt_parse_route(nlh, &r);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err < 0)
+		return err;
+	*(uint32_t *)data = r.oif;
+	return 0;
+}
+
+int rt_route_get_oif(struct nl_sock *s, uint8_t family, const uint8_t *dst, uint32_t *oif,
+		     struct nl_result *res)
+{
+	char buf[128] __attribute__((aligned(4)));
+	size_t alen = rt_addr_len(family);
+	struct nl_buf b;
+	struct rtmsg *rtm;
+	int err;
+
+	*oif = 0;
+	nl_buf_init(&b, buf, sizeof(buf));
+	/* Not a dump: one route, then the ack that ends the exchange. */
+	nl_msg_start(&b, RTM_GETROUTE, NLM_F_ACK, "looking up the route to the endpoint");
+	rtm = nl_msg_extra(&b, sizeof(*rtm));
+	if (rtm) {
+		rtm->rtm_family = family;
+		rtm->rtm_dst_len = (uint8_t)(alen * 8);
+	}
+	nl_put(&b, RTA_DST, alen, dst);
+	nl_msg_end(&b);
+	err = nl_dump(s, &b, route_oif_cb, oif, res);
+	return err ? err : *oif ? 0 : -ENOENT;
 }

@@ -41,6 +41,26 @@ void rt_rule_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
 /* Set a link's group (IFLA_GROUP): RTM_NEWLINK on an existing ifindex. */
 void rt_link_set_group(struct nl_buf *b, uint32_t ifindex, uint32_t group, const char *what);
 
+/* Add (RTM_NEWADDR) or remove (RTM_DELADDR) addr/prefixlen on ifindex:
+ * IFA_LOCAL and IFA_ADDRESS both addr, as ip(8) does on a point-to-point
+ * link; IPv6 without duplicate address detection (IFA_F_NODAD). */
+void rt_addr_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags, uint8_t family,
+		 const uint8_t *addr, uint8_t prefixlen, uint32_t ifindex, const char *what);
+
+/* Set a link's MTU and bring it up: RTM_NEWLINK, IFF_UP in ifi_flags and
+ * ifi_change, IFLA_MTU. */
+void rt_link_set_mtu_up(struct nl_buf *b, uint32_t ifindex, uint32_t mtu, const char *what);
+
+/* Create a link of a kind (RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+ * IFLA_IFNAME, IFLA_LINKINFO { IFLA_INFO_KIND }), or delete one by name. */
+void rt_link_new_kind(struct nl_buf *b, const char *ifname, const char *kind, const char *what);
+void rt_link_del_name(struct nl_buf *b, const char *ifname, const char *what);
+
+/* The output interface the kernel picks for dst (RTM_GETROUTE, as
+ * `ip route get`). 0 or -errno. */
+int rt_route_get_oif(struct nl_sock *s, uint8_t family, const uint8_t *dst, uint32_t *oif,
+		     struct nl_result *res);
+
 /* Dumps call cb once per route (of any table: filter in cb) or rule.
  * cb returns 0 to go on or -errno to fail the dump. */
 typedef int (*rt_route_cb)(const struct rt_route *r, void *data);

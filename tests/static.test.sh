@@ -6,8 +6,15 @@
 # LIBMNL_SRC is said plainly, and the libmnl tree is never written to.
 . "$(dirname "$0")/lib.sh"
 
-# The limit for the stripped binary, in bytes (issue 14: 120 KB).
-SIZE_LIMIT=$((120 * 1024))
+# The limit for the stripped binary, in bytes. Issue 14 set 120 KB for the
+# OpenVPN gateway, which it met (112,264 bytes with the provider import
+# and the session notifier); WireGuard (issue 16: its applet, wg-quick
+# parser and UAPI client) adds 16.8 KB of code and text: 132,744 bytes.
+# The file grows in 4 KiB pages (text, read-only data and data each start
+# on a page: -z separate-code, which keeps read-only data out of the
+# executable mapping). 136 KiB leaves one page for WireGuard's kernel
+# backend; anything beyond is bloat to find.
+SIZE_LIMIT=$((136 * 1024))
 
 if [ -z "${LIBMNL_SRC:-}" ] || [ ! -e "$LIBMNL_SRC" ]; then
 	not_ok "LIBMNL_SRC names a libmnl release (make check passes it)"

@@ -2,13 +2,17 @@
  * OpenVPN's script environment (ovpnenv) on the recorded OpenVPN 2.6
  * environments in tests/fixtures and on hostile variations of them; the
  * text sanitizer that stands between hostile strings and a desktop
- * notification; the notification message format and dom0's parser of it.
+ * notification; the notification message format and dom0's parser of it;
+ * WireGuard: wg-quick's configuration format, the set=1 request made of
+ * it and wireguard-go's replies.
  * Run from tests/ (the fixtures' paths are relative). Prints "ok - NAME" /
  * "not ok - NAME" lines; exit 1 if any failed. */
 #include "../lib/message.h"
 #include "../lib/ovpnconf.h"
 #include "../lib/ovpnenv.h"
 #include "../lib/sanitize.h"
+#include "../lib/wgconf.h"
+#include "../lib/wguapi.h"
 #include "tap.h"
 
 #include <arpa/inet.h>
@@ -448,6 +452,172 @@ static void test_ovpnconf(void)
 	      ovpnconf_next_param(&cur, param, sizeof(param)) == -1);
 }
 
+/* ---- WireGuard: configuration, UAPI request and reply ---- */
+
+#define KEY_A "YAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
+#define KEY_A_HEX "6009f3e5317e9575c9b5ed78b638b7ce530dabe85ddab614220241801ddf0669"
+#define KEY_B "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+#define KEY_B_HEX "0000000000000000000000000000000000000000000000000000000000000000"
+
+static struct wg_conf wgc;
+
+static int wg_parse(const char *text)
+{
+	return wg_conf_parse(text, strlen(text), &wgc);
+}
+
+/* A minimal valid configuration with one line replaced or added. */
+static int wg_parse_with(const char *iface_extra, const char *peer_extra)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "[Interface]\nPrivateKey = " KEY_A "\nAddress = 10.64.0.2/32\n%s\n"
+		 "[Peer]\nPublicKey = " KEY_B "\nAllowedIPs = 0.0.0.0/0\n"
+		 "Endpoint = 203.0.113.5:51820\n%s\n", iface_extra, peer_extra);
+	return wg_parse(text);
+}
+
+static void test_wgconf(void)
+{
+	uint8_t key[WG_KEY_LEN];
+	char buf[4096], a[INET6_ADDRSTRLEN];
+	int n;
+
+	check("wg key: base64 decodes to the right bytes",
+	      wg_key_from_base64(KEY_A, 44, key) == 0 && key[0] == 0x60 && key[31] == 0x69);
+	check("wg key: 43 characters refused", wg_key_from_base64(KEY_A, 43, key) == -EINVAL);
+	check("wg key: no '=' at the end refused",
+	      wg_key_from_base64("YAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmkA", 44, key) == -EINVAL);
+	check("wg key: unused low bits set refused (wg's strict form)",
+	      wg_key_from_base64("YAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBml=", 44, key) == -EINVAL);
+	check("wg key: a non-base64 character refused",
+	      wg_key_from_base64("YAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBm!=", 44, key) == -EINVAL);
+
+	check("wgconf: a provider's dual-stack configuration parses",
+	      wg_parse("# provider\n[Interface]\nPrivateKey = " KEY_A "   # mine\n"
+		       "Address = 10.66.1.2/32,fd7d:76ee:e68f:a993::2/128\n"
+		       "DNS = 10.64.0.1, fd7d:76ee:e68f:a993::1 vpn.example\nMTU = 1380\n"
+		       "ListenPort = 51000\nFwMark = 0x1234\nTable = off\n\n"
+		       "[Peer]\nPublicKey = " KEY_B "\nPresharedKey = " KEY_A "\n"
+		       "AllowedIPs = 0.0.0.0/0, ::/0\nEndpoint = [2001:db8::5]:51820\n"
+		       "PersistentKeepalive = 25\n") == 0);
+	check("wgconf: its fields", wgc.naddr == 2 && wgc.addr[0].len == 32 &&
+	      wgc.addr[1].family == AF_INET6 && wgc.addr[1].len == 128 && wgc.ndns4 == 1 &&
+	      wgc.ndns6 == 1 && wgc.mtu == 1380 && wgc.listen_port == 51000 &&
+	      wgc.fwmark == 0x1234 && wgc.npeers == 1 && wgc.peers[0].has_preshared_key &&
+	      wgc.peers[0].keepalive == 25 && wgc.peers[0].endpoint.family == AF_INET6 &&
+	      wgc.peers[0].endpoint.port == 51820 && wgc.peers[0].nallowed == 2);
+	check_str("wgconf: the DNS server", inet_ntop(AF_INET, &wgc.dns4[0], a, sizeof(a)),
+		  "10.64.0.1");
+	check("wgconf: covers 0.0.0.0/0 and ::/0",
+	      wg_conf_covers_all(&wgc, AF_INET) && wg_conf_covers_all(&wgc, AF_INET6));
+
+	n = wg_uapi_set_request(&wgc, 0, buf, sizeof(buf));
+	check_str("uapi: the set=1 request made of it", n > 0 ? buf : "",
+		  "set=1\nprivate_key=" KEY_A_HEX "\nlisten_port=51000\nfwmark=4660\n"
+		  "replace_peers=true\npublic_key=" KEY_B_HEX "\npreshared_key=" KEY_A_HEX "\n"
+		  "endpoint=[2001:db8::5]:51820\npersistent_keepalive_interval=25\n"
+		  "replace_allowed_ips=true\nallowed_ip=0.0.0.0/0\nallowed_ip=::/0\n\n");
+	check("uapi: the request does not fit a small buffer: -EMSGSIZE",
+	      wg_uapi_set_request(&wgc, 0, buf, 100) == -EMSGSIZE);
+
+	check("wgconf: lower-case wg keys and CRLF line ends (as wg reads them)",
+	      wg_parse("[interface]\r\nprivatekey=" KEY_A "\r\nAddress=10.0.0.2\r\n[peer]\r\n"
+		       "publickey = " KEY_B "\r\nendpoint=192.0.2.1:1\r\n") == 0 &&
+	      wgc.addr[0].len == 32 && wgc.listen_port == -1 && wgc.peers[0].keepalive == -1);
+	n = wg_uapi_set_request(&wgc, 25, buf, sizeof(buf));
+	check("uapi: the kick raises an unset keepalive to 25",
+	      n > 0 && strstr(buf, "persistent_keepalive_interval=25\n"));
+	n = wg_uapi_keepalive_request(&wgc, buf, sizeof(buf));
+	check_str("uapi: ... and the request that puts it back",
+		  n > 0 ? buf : "", "set=1\npublic_key=" KEY_B_HEX "\nupdate_only=true\n"
+		  "persistent_keepalive_interval=0\n\n");
+	check("wgconf: without ::/0 it says so", !wg_conf_covers_all(&wgc, AF_INET6));
+
+	check("wgconf: PostUp refused", wg_parse_with("PostUp = iptables -F", "") == -EINVAL);
+	check("wgconf: PreDown refused, in [Peer] too", wg_parse_with("", "PreDown = rm -rf /") == -EINVAL);
+	check("wgconf: postup (wg-quick spells its keys exactly) is unknown, refused",
+	      wg_parse_with("postup = x", "") == -EINVAL);
+	check("wgconf: an unknown key refused", wg_parse_with("Foo = 1", "") == -EINVAL);
+	check("wgconf: an unknown section refused", wg_parse_with("[Peers]", "") == -EINVAL);
+	check("wgconf: a key before any section refused", wg_parse("PrivateKey = " KEY_A "\n") == -EINVAL);
+	check("wgconf: a line without '=' refused", wg_parse_with("Address", "") == -EINVAL);
+	check("wgconf: Table and SaveConfig are ignored", wg_parse_with("Table = 1234\nSaveConfig = true", "") == 0);
+	check("wgconf: an Endpoint host name refused (not resolved)",
+	      wg_parse_with("", "Endpoint = vpn.example.com:51820") == -EINVAL);
+	check("wgconf: Endpoint port 0 refused", wg_parse_with("", "Endpoint = 1.2.3.4:0") == -EINVAL);
+	check("wgconf: Endpoint port 65536 refused", wg_parse_with("", "Endpoint = 1.2.3.4:65536") == -EINVAL);
+	check("wgconf: Endpoint IPv6 without brackets refused", wg_parse_with("", "Endpoint = 2001:db8::1:51820") == -EINVAL);
+	check("wgconf: Endpoint octal IPv4 refused", wg_parse_with("", "Endpoint = 010.1.1.1:1") == -EINVAL);
+	check("wgconf: Address /33 refused", wg_parse_with("Address = 10.0.0.1/33", "") == -EINVAL);
+	check("wgconf: Address /-1 refused", wg_parse_with("Address = 10.0.0.1/-1", "") == -EINVAL);
+	check("wgconf: AllowedIPs /0x8 refused", wg_parse_with("", "AllowedIPs = 10.0.0.0/0x8") == -EINVAL);
+	check("wgconf: MTU 100 refused", wg_parse_with("MTU = 100", "") == -EINVAL);
+	check("wgconf: MTU 1e3 refused", wg_parse_with("MTU = 1e3", "") == -EINVAL);
+	check("wgconf: ListenPort 65536 refused", wg_parse_with("ListenPort = 65536", "") == -EINVAL);
+	check("wgconf: FwMark off", wg_parse_with("FwMark = off", "") == 0 && wgc.fwmark == 0);
+	check("wgconf: FwMark 0x123456789 refused", wg_parse_with("FwMark = 0x123456789", "") == -EINVAL);
+	check("wgconf: PersistentKeepalive 65536 refused", wg_parse_with("", "PersistentKeepalive = 65536") == -EINVAL);
+	check("wgconf: a DNS that looks like an address but is not refused",
+	      wg_parse_with("DNS = 10.0.0.256", "") == -EINVAL);
+	check("wgconf: a loopback DNS ignored", wg_parse_with("DNS = 127.0.0.1", "") == 0 && wgc.ndns4 == 0);
+	check("wgconf: no PrivateKey refused",
+	      wg_parse("[Interface]\nAddress = 10.0.0.2\n[Peer]\nPublicKey = " KEY_B "\nEndpoint = 1.2.3.4:5\n") == -EINVAL);
+	check("wgconf: no Address refused",
+	      wg_parse("[Interface]\nPrivateKey = " KEY_A "\n[Peer]\nPublicKey = " KEY_B "\nEndpoint = 1.2.3.4:5\n") == -EINVAL);
+	check("wgconf: no peer refused", wg_parse("[Interface]\nPrivateKey = " KEY_A "\nAddress = 10.0.0.2\n") == -EINVAL);
+	check("wgconf: no Endpoint anywhere refused",
+	      wg_parse("[Interface]\nPrivateKey = " KEY_A "\nAddress = 10.0.0.2\n[Peer]\nPublicKey = " KEY_B "\n") == -EINVAL);
+	check("wgconf: a NUL byte refused", wg_conf_parse("[Interface]\0", 12, &wgc) == -EINVAL);
+	memset(buf, 'A', sizeof(buf));
+	memcpy(buf, "[Interface]\n#", 13);
+	check("wgconf: a line over 1024 bytes refused", wg_conf_parse(buf, 2000, &wgc) == -EINVAL);
+	check("wgconf: over 64 KiB refused", wg_conf_parse(buf, WG_CONF_FILE_MAX + 1, &wgc) == -EINVAL);
+}
+
+/* A string literal and its length. */
+#define R(lit) lit, strlen(lit)
+
+static void test_wguapi(void)
+{
+	struct wg_uapi_status st;
+	static const char get[] =
+		"private_key=80fe715edb9c4959362155f5bc46b044c4c761657db2c393420ac65d5af14740\n"
+		"listen_port=32811\n"
+		"public_key=af15ed6aeeadb705bd55a57ae2030592377e165e3a50da6eea57160b73637261\n"
+		"preshared_key=0000000000000000000000000000000000000000000000000000000000000000\n"
+		"protocol_version=1\nendpoint=192.0.2.2:51820\n"
+		"last_handshake_time_sec=1795783233\nlast_handshake_time_nsec=846411171\n"
+		"tx_bytes=180\nrx_bytes=92\npersistent_keepalive_interval=25\n"
+		"allowed_ip=0.0.0.0/0\nerrno=0\n\n";
+
+	check("uapi reply: wireguard-go's get=1 answer parses",
+	      wg_uapi_parse_reply(get, strlen(get), &st) == 0 && st.listen_port == 32811 &&
+	      st.npeers == 1 && st.peers[0].last_handshake_sec == 1795783233 &&
+	      st.peers[0].tx_bytes == 180 && st.peers[0].rx_bytes == 92 &&
+	      st.peers[0].public_key[0] == 0xaf && !strcmp(st.peers[0].endpoint, "192.0.2.2:51820"));
+	check("uapi reply: errno=0", wg_uapi_parse_reply(R("errno=0\n\n"), NULL) == 0);
+	check("uapi reply: errno=22 is -EINVAL", wg_uapi_parse_reply(R("errno=22\n\n"), NULL) == -EINVAL);
+	check("uapi reply: no blank line: malformed", wg_uapi_parse_reply(R("errno=0\n"), NULL) == -EBADMSG);
+	check("uapi reply: no errno: malformed", wg_uapi_parse_reply(R("listen_port=1\n\n"), NULL) == -EBADMSG);
+	check("uapi reply: bytes after the end: malformed", wg_uapi_parse_reply(R("errno=0\n\nx"), NULL) == -EBADMSG);
+	check("uapi reply: a line after errno: malformed",
+	      wg_uapi_parse_reply(R("errno=0\nlisten_port=1\n\n"), NULL) == -EBADMSG);
+	check("uapi reply: errno=4096 malformed", wg_uapi_parse_reply(R("errno=4096\n\n"), NULL) == -EBADMSG);
+	check("uapi reply: errno=-1 malformed", wg_uapi_parse_reply(R("errno=-1\n\n"), NULL) == -EBADMSG);
+	check("uapi reply: a peer's value before any peer: malformed",
+	      wg_uapi_parse_reply(R("rx_bytes=1\nerrno=0\n\n"), &st) == -EBADMSG);
+	check("uapi reply: a short public key: malformed",
+	      wg_uapi_parse_reply(R("public_key=af\nerrno=0\n\n"), &st) == -EBADMSG);
+	check("uapi reply: an endpoint with other characters: malformed",
+	      wg_uapi_parse_reply(R("public_key=" KEY_A_HEX "\nendpoint=a;b\nerrno=0\n\n"), &st) == -EBADMSG);
+	check("uapi reply: a key with capitals: malformed",
+	      wg_uapi_parse_reply(R("Errno=0\n\n"), NULL) == -EBADMSG);
+	check("uapi reply: unknown keys are skipped",
+	      wg_uapi_parse_reply(R("future_key=anything at all\nerrno=0\n\n"), &st) == 0);
+}
+
 int main(void)
 {
 	/* The parsers log every decision; UNIT_VERBOSE=1 shows those lines. */
@@ -459,6 +629,8 @@ int main(void)
 	test_sanitize();
 	test_message();
 	test_ovpnconf();
+	test_wgconf();
+	test_wguapi();
 	printf("# unit-lib: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* unit.c - tests of nl/ without a kernel: the bytes our builders produce
  * against golden data (nft's own encoding, hand-decoded rtnetlink), and the
- * reply parsers against good and malformed replies. Also the QubesDB
+ * reply parsers against good and malformed replies; WireGuard's generic
+ * netlink messages against encodings hand-derived from linux/wireguard.h. Also the QubesDB
  * client (applets/qubesdb.c): its request against the daemon's struct, its
  * reply parser, and its reads over a socketpair.
  * With --kernel (run by tests/kernel.test.sh inside a throwaway network
@@ -10,6 +11,8 @@
 #include "../nl/rt.h"
 #include "../nl/nft.h"
 #include "../nl/ct.h"
+#include "../nl/genl.h"
+#include "../nl/wg.h"
 #include "../lib/qubesdb.h"
 #include "../lib/rundir.h"
 #include "golden.h"
@@ -31,6 +34,8 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/rtnetlink.h>
 #include <linux/fib_rules.h>
+#include <linux/genetlink.h>
+#include <linux/wireguard.h>
 #include <libmnl/libmnl.h>
 
 
@@ -1021,6 +1026,288 @@ static void test_qdb_open(void)
 	      !strcmp(qdb_open_strerror(-EPERM), "the daemon runs neither as root nor as us"));
 }
 
+/* ---- generic netlink and WireGuard (linux/genetlink.h, linux/wireguard.h) ---- */
+
+static void test_genl_getfamily_golden(void)
+{
+	/* nlmsghdr { len 36, type GENL_ID_CTRL 0x10, flags REQUEST|ACK 0x05,
+	 * seq 0, pid 0 }; genlmsghdr { cmd CTRL_CMD_GETFAMILY 3, version 1 };
+	 * CTRL_ATTR_FAMILY_NAME (2) "wireguard\0": len 14, padded to 16 */
+	static const uint8_t want[] = {
+		0x24, 0x00, 0x00, 0x00, 0x10, 0x00, 0x05, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x03, 0x01, 0x00, 0x00,
+		0x0e, 0x00, 0x02, 0x00, 'w', 'i', 'r', 'e', 'g', 'u', 'a', 'r',
+		'd', 0x00, 0x00, 0x00,
+	};
+	char buf[128] __attribute__((aligned(4)));
+	struct nl_buf b;
+
+	nl_buf_init(&b, buf, sizeof(buf));
+	genl_getfamily_msg(&b, WG_GENL_NAME);
+	check("genl: CTRL_CMD_GETFAMILY \"wireguard\" bytes",
+	      !b.err && same_bytes("getfamily", buf, b.len, want, sizeof(want)));
+}
+
+static void test_genl_family_parse(void)
+{
+	char buf[128] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	uint16_t id = 0;
+
+	/* The controller's reply: GENL_ID_CTRL, CTRL_CMD_NEWFAMILY, the id. */
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	((struct genlmsghdr *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct genlmsghdr)))->cmd =
+		CTRL_CMD_NEWFAMILY;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "wireguard");
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x1d);
+	check("genl: the controller's family id is read",
+	      genl_parse_family_id(nlh, &id) == 0 && id == 0x1d);
+	nlh->nlmsg_type = 0x1d;
+	check("genl: another family's message is not the controller's",
+	      genl_parse_family_id(nlh, &id) == -ENOENT);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct genlmsghdr));
+	mnl_attr_put_u32(nlh, CTRL_ATTR_FAMILY_ID, 0x1d);
+	check("genl: a 4-byte family id is malformed", genl_parse_family_id(nlh, &id) == -EBADMSG);
+}
+
+static void test_wg_set_device_golden(void)
+{
+	/* One message: nlmsghdr { len 200, type 0x1d (the family id the
+	 * controller gave), flags REQUEST|ACK }; genlmsghdr { WG_CMD_SET_DEVICE
+	 * 1, WG_GENL_VERSION 1 };
+	 *   WGDEVICE_A_IFNAME (2) "wg0\0"               8 bytes
+	 *   WGDEVICE_A_PRIVATE_KEY (3) 32 x 0x11       36
+	 *   WGDEVICE_A_LISTEN_PORT (6) u16 51820 (0xca6c, host order), 2 pad   8
+	 *   WGDEVICE_A_FWMARK (7) u32 0                 8
+	 *   WGDEVICE_A_FLAGS (5) u32 REPLACE_PEERS 1    8
+	 *   WGDEVICE_A_PEERS (8 | NLA_F_NESTED 0x8000), len 112:
+	 *     peer (0 | NLA_F_NESTED), len 108:
+	 *       WGPEER_A_PUBLIC_KEY (1) 32 x 0x22       36
+	 *       WGPEER_A_FLAGS (3) u32 REPLACE_ALLOWEDIPS 2   8
+	 *       WGPEER_A_ENDPOINT (4) struct sockaddr_in { AF_INET 2, port 51820
+	 *         in network order ca 6c, 192.0.2.1, 8 zero }   20
+	 *       WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL (5) u16 25, 2 pad   8
+	 *       WGPEER_A_ALLOWEDIPS (9 | NESTED), len 32:
+	 *         allowed IP (0 | NESTED), len 28:
+	 *           WGALLOWEDIP_A_FAMILY (1) u16 AF_INET, 2 pad   8
+	 *           WGALLOWEDIP_A_IPADDR (2) 0.0.0.0              8
+	 *           WGALLOWEDIP_A_CIDR_MASK (3) u8 0, 3 pad        8 */
+	static const uint8_t want[] = {
+		0xc8, 0x00, 0x00, 0x00, 0x1d, 0x00, 0x05, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x01, 0x01, 0x00, 0x00,
+		0x08, 0x00, 0x02, 0x00, 'w', 'g', '0', 0x00,
+		0x24, 0x00, 0x03, 0x00,
+		0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+		0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+		0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+		0x06, 0x00, 0x06, 0x00, 0x6c, 0xca, 0x00, 0x00,
+		0x08, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x08, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0x70, 0x00, 0x08, 0x80,
+		0x6c, 0x00, 0x00, 0x80,
+		0x24, 0x00, 0x01, 0x00,
+		0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+		0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+		0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+		0x08, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00, 0x00,
+		0x14, 0x00, 0x04, 0x00, 0x02, 0x00, 0xca, 0x6c, 0xc0, 0x00, 0x02, 0x01,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x06, 0x00, 0x05, 0x00, 0x19, 0x00, 0x00, 0x00,
+		0x20, 0x00, 0x09, 0x80,
+		0x1c, 0x00, 0x00, 0x80,
+		0x06, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00,
+		0x08, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x05, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	char buf[1024] __attribute__((aligned(4)));
+	uint8_t priv[WG_KEY_LEN];
+	static struct wg_peer peer;
+	struct wg_device d = { "wg0", priv, 51820, 0, 1, &peer, 0 };
+	struct nl_buf b;
+
+	memset(priv, 0x11, sizeof(priv));
+	memset(&peer, 0, sizeof(peer));
+	memset(peer.public_key, 0x22, WG_KEY_LEN);
+	peer.has_public_key = 1;
+	peer.endpoint.family = AF_INET;
+	peer.endpoint.port = 51820;
+	inet_pton(AF_INET, "192.0.2.1", peer.endpoint.addr);
+	peer.keepalive = 25;
+	peer.nallowed = 1;
+	peer.allowed[0].family = AF_INET;
+	nl_buf_init(&b, buf, sizeof(buf));
+	check("wg: WG_CMD_SET_DEVICE bytes (one peer, IPv4 endpoint, 0.0.0.0/0)",
+	      wg_set_device_msgs(&b, 0x1d, &d, 4096) == 0 && b.nmsg == 1 &&
+	      same_bytes("wg set device", buf, b.len, want, sizeof(want)));
+}
+
+/* The attributes of one peer nest, counted: allowed IPs, and which
+ * optional attributes are present. */
+struct peer_seen {
+	unsigned allowed;
+	int has_flags, has_endpoint, has_psk;
+};
+
+/* The first attribute nested in a, and the end of a's payload (written
+ * out: cppcheck does not know libmnl's iteration macros). */
+static const struct nlattr *nested_first(const struct nlattr *a, int *left)
+{
+	*left = (int)mnl_attr_get_payload_len(a);
+	return mnl_attr_get_payload(a);
+}
+
+static void count_peer(const struct nlattr *peer, struct peer_seen *ps)
+{
+	const struct nlattr *a, *ip;
+	int left, left_ip;
+
+	for (a = nested_first(peer, &left); mnl_attr_ok(a, left); a = mnl_attr_next(a)) {
+		left -= (int)MNL_ALIGN(a->nla_len);
+		switch (mnl_attr_get_type(a)) {
+		case WGPEER_A_FLAGS: ps->has_flags = 1; break;
+		case WGPEER_A_ENDPOINT: ps->has_endpoint = 1; break;
+		case WGPEER_A_PRESHARED_KEY: ps->has_psk = 1; break;
+		case WGPEER_A_ALLOWEDIPS:
+			for (ip = nested_first(a, &left_ip); mnl_attr_ok(ip, left_ip); ip = mnl_attr_next(ip)) {
+				left_ip -= (int)MNL_ALIGN(ip->nla_len);
+				ps->allowed++;
+			}
+			break;
+		}
+	}
+}
+
+static void test_wg_set_device_split(void)
+{
+	static char buf[65536] __attribute__((aligned(4)));
+	static struct wg_peer peers[3];
+	uint8_t priv[WG_KEY_LEN] = { 0 };
+	struct wg_device d = { "wg0", priv, -1, 0x1234, 3, peers, 25 };
+	const struct nlmsghdr *nlh;
+	const struct nlattr *a, *peer;
+	struct peer_seen seen[3];
+	unsigned i, j, msgs = 0, peer_idx = 0, privkeys = 0, replace = 0, too_long = 0;
+	int len, err, left;
+	struct nl_buf b;
+
+	memset(peers, 0, sizeof(peers));
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < 3; i++) {
+		peers[i].public_key[0] = (uint8_t)(i + 1);
+		peers[i].has_public_key = peers[i].has_preshared_key = 1;
+		peers[i].endpoint.family = AF_INET6;
+		peers[i].endpoint.port = 1000;
+		peers[i].keepalive = -1;
+		peers[i].nallowed = WG_ALLOWED_MAX;
+		for (j = 0; j < WG_ALLOWED_MAX; j++) {
+			peers[i].allowed[j].family = AF_INET6;
+			peers[i].allowed[j].addr[0] = (uint8_t)j;
+			peers[i].allowed[j].len = 8;
+		}
+	}
+	nl_buf_init(&b, buf, sizeof(buf));
+	/* 3 peers x 64 IPv6 allowed IPs (40 bytes each) in messages of at
+	 * most 1024 bytes: split inside peers, as wg(8) does. */
+	err = wg_set_device_msgs(&b, 0x1d, &d, 1024);
+	len = (int)b.len;
+	for (nlh = (const struct nlmsghdr *)buf; err == 0 && nl_msg_ok(nlh, len);
+	     nlh = nl_msg_next(nlh, &len), msgs++) {
+		if (nlh->nlmsg_len > 1024)
+			too_long++;
+		mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+			if (mnl_attr_get_type(a) == WGDEVICE_A_PRIVATE_KEY)
+				privkeys++;
+			if (mnl_attr_get_type(a) == WGDEVICE_A_FLAGS)
+				replace++;
+			if (mnl_attr_get_type(a) != WGDEVICE_A_PEERS)
+				continue;
+			for (peer = nested_first(a, &left); mnl_attr_ok(peer, left); peer = mnl_attr_next(peer)) {
+				const struct nlattr *k = mnl_attr_get_payload(peer);
+
+				left -= (int)MNL_ALIGN(peer->nla_len);
+				peer_idx = *(const uint8_t *)mnl_attr_get_payload(k) - 1u;
+				if (peer_idx < 3)
+					count_peer(peer, &seen[peer_idx]);
+			}
+		}
+	}
+	check("wg split: built", err == 0 && len == 0);
+	check("wg split: several messages, none longer than 1024 bytes", msgs > 8 && !too_long);
+	check("wg split: the private key and REPLACE_PEERS only in the first",
+	      privkeys == 1 && replace == 1);
+	check("wg split: every allowed IP of every peer sent once",
+	      seen[0].allowed == WG_ALLOWED_MAX && seen[1].allowed == WG_ALLOWED_MAX &&
+	      seen[2].allowed == WG_ALLOWED_MAX);
+	check("wg split: each peer's flags, endpoint and key sent once (a continued peer is named only)",
+	      seen[0].has_flags && seen[1].has_endpoint && seen[2].has_psk);
+	nl_buf_init(&b, buf, sizeof(buf));
+	check("wg split: a message too small for one peer: -EMSGSIZE",
+	      wg_set_device_msgs(&b, 0x1d, &d, 200) == -EMSGSIZE);
+	nl_buf_init(&b, buf, 300);
+	check("wg split: a buffer too small: -EMSGSIZE",
+	      wg_set_device_msgs(&b, 0x1d, &d, 1024) == -EMSGSIZE);
+}
+
+static void test_rt_wg_golden(void)
+{
+	/* RTM_NEWLINK, REQUEST|ACK|CREATE|EXCL (0x0605); ifinfomsg all zero;
+	 * IFLA_IFNAME (3) "wg0\0"; IFLA_LINKINFO (18 | NLA_F_NESTED 0x8000,
+	 * as libmnl's nests are) { IFLA_INFO_KIND (1) "wireguard\0" (len 14,
+	 * padded 16) } len 20 */
+	static const uint8_t link[] = {
+		0x3c, 0x00, 0x00, 0x00, 0x10, 0x00, 0x05, 0x06,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x08, 0x00, 0x03, 0x00, 'w', 'g', '0', 0x00,
+		0x14, 0x00, 0x12, 0x80,
+		0x0e, 0x00, 0x01, 0x00, 'w', 'i', 'r', 'e', 'g', 'u', 'a', 'r',
+		'd', 0x00, 0x00, 0x00,
+	};
+	/* RTM_NEWADDR, REQUEST|ACK|CREATE|REPLACE (0x0505); ifaddrmsg
+	 * { AF_INET6 10, prefixlen 128, flags IFA_F_NODAD 0x02, scope 0,
+	 * index 7 }; IFA_LOCAL (2) and IFA_ADDRESS (1) fd00::2 */
+	static const uint8_t addr[] = {
+		0x40, 0x00, 0x00, 0x00, 0x14, 0x00, 0x05, 0x05,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x0a, 0x80, 0x02, 0x00, 0x07, 0x00, 0x00, 0x00,
+		0x14, 0x00, 0x02, 0x00, 0xfd, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02,
+		0x14, 0x00, 0x01, 0x00, 0xfd, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02,
+	};
+	/* RTM_NEWLINK, REQUEST|ACK; ifinfomsg { index 7, flags IFF_UP,
+	 * change IFF_UP }; IFLA_MTU (4) 1420 (0x058c) */
+	static const uint8_t up[] = {
+		0x28, 0x00, 0x00, 0x00, 0x10, 0x00, 0x05, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00,
+		0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0x08, 0x00, 0x04, 0x00, 0x8c, 0x05, 0x00, 0x00,
+	};
+	char buf[256] __attribute__((aligned(4)));
+	uint8_t a6[16];
+	struct nl_buf b;
+
+	nl_buf_init(&b, buf, sizeof(buf));
+	rt_link_new_kind(&b, "wg0", "wireguard", "x");
+	check("rt: RTM_NEWLINK kind wireguard bytes",
+	      !b.err && same_bytes("newlink", buf, b.len, link, sizeof(link)));
+	inet_pton(AF_INET6, "fd00::2", a6);
+	nl_buf_init(&b, buf, sizeof(buf));
+	rt_addr_msg(&b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, AF_INET6, a6, 128, 7, "x");
+	check("rt: RTM_NEWADDR fd00::2/128 nodad bytes",
+	      !b.err && same_bytes("newaddr", buf, b.len, addr, sizeof(addr)));
+	nl_buf_init(&b, buf, sizeof(buf));
+	rt_link_set_mtu_up(&b, 7, 1420, "x");
+	check("rt: link MTU 1420 and up bytes",
+	      !b.err && same_bytes("mtu up", buf, b.len, up, sizeof(up)));
+}
+
 /* event_parse: the lines event_append writes, and what the notifier must
  * skip (the file is another user's). */
 static void test_event_parse(void)
@@ -1084,6 +1371,11 @@ int main(int argc, char **argv)
 		test_qdb_parse();
 		test_qdb_io();
 		test_qdb_open();
+		test_genl_getfamily_golden();
+		test_genl_family_parse();
+		test_wg_set_device_golden();
+		test_wg_set_device_split();
+		test_rt_wg_golden();
 		test_event_parse();
 	}
 	printf("# unit: %d passed, %d failed\n", passed, failed);

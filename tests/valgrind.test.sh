@@ -76,6 +76,18 @@ check "valgrind clean: notifier --dom0 (late directory, hostile lines, rotation)
 check_eq "... valgrind's report is empty" "$(cat "$TMP/vgf.log")" ""
 printf 'client\ndev tun\nca missing.crt\n' >"$TMP/cfg/qubes-vpn.conf"
 vg "configurator --check" -- configurator --dir "$TMP/cfg" --check
+# WireGuard: a configuration parsed and set through wireguard-go, which
+# no peer answers (up waits 1 s for a handshake and blocks); status; down.
+WGDEV=qvvg$RUN_ID
+CLEANUP_CMDS+=("rm -f /var/run/wireguard/$WGDEV.sock")
+if nsx "$NS" wireguard-go "$WGDEV" >/dev/null 2>&1; then
+	install -m 600 "$TOP/tests/fuzz/corpus/wgconf/dual-stack" "$TMP/wg.conf"
+	vg "wg up (parsed, set, no handshake)" -- wg up --dev "$WGDEV" --timeout 1 "$TMP/wg.conf"
+	vg "wg status" -- wg status --dev "$WGDEV"
+	vg "wg down" -- wg down --dev "$WGDEV"
+else
+	not_ok "wireguard-go starts (for the wg applet's runs)"
+fi
 vg "forwarding off" -- forwarding off
 vg "usage error" -- forwarding frob
 vg "unknown applet" -- bogus

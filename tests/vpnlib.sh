@@ -446,6 +446,15 @@ stream_stop() {
 
 # dns_query, DNS_QUERY and vpn_dns_answers: lib.sh's.
 
+# all_classes_counted: the far side has counted downstream IPv4, IPv6,
+# DNS/UDP and DNS/TCP in clear (the leak oracle sees each class).
+all_classes_counted() {
+	local c
+	for c in to-internet-v4 to-internet-v6 dns-udp-v4 dns-tcp-v4; do
+		[ "$(leak_counter $c)" -gt 0 ] || return 1
+	done
+}
+
 # leaks_during NAME: probes from both downstream qubes; not one of them may
 # reach the far side of the uplink in clear, nor the NetVM's resolvers.
 leaks_during() {

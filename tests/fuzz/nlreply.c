@@ -1,11 +1,13 @@
 /* nlreply.c (fuzz target) - the netlink reply parsers: acks with extended
  * ack attributes, route and rule dumps, nf_tables rules (counters,
- * comments) and tables, conntrack entries. The input is a stream of netlink messages, walked
+ * comments) and tables, conntrack entries, the generic netlink
+ * controller's family id. The input is a stream of netlink messages, walked
  * the way the receive loop walks a datagram. */
 #include "../../nl/nl.h"
 #include "../../nl/rt.h"
 #include "../../nl/nft.h"
 #include "../../nl/ct.h"
+#include "../../nl/genl.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ct_entry ct;
 	char extack[NL_EXTACK_MAX];
 	uint32_t seq;
+	uint16_t family;
 	void *buf;
 	int len;
 
@@ -48,6 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (nft_parse_table(nlh, &table) == 0 && table.udata_len > sizeof(table.udata))
 			abort();
 		if (ct_parse(nlh, &ct) == 0 && (!ct.tuple_len || ct.tuple_len > sizeof(ct.tuple)))
+			abort();
+		if (genl_parse_family_id(nlh, &family) == 0 && !family)
 			abort();
 	}
 	free(buf);

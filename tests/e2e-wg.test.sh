@@ -1,0 +1,265 @@
+#!/bin/bash
+# e2e-wg.test.sh - the WireGuard gateway end to end on Qubes' own network
+# code (the test bed, Qubes 4.3 only, to keep the suite's time): Debian's
+# wireguard-go on both ends, the client side run exactly as
+# qubes-vpn-wg.service runs it (wireguard-go and `qubes-vpn-wg up` as the
+# unit's user with CAP_NET_ADMIN only, its ExecStopPost after every stop);
+# the server configured with wg(8), an independent implementation of the
+# protocol we speak to wireguard-go, and the oracle for the handshake.
+#   APP, APP2 -- VPN qube (Qubes ProxyVM, qubes-firewall daemon) -- NET
+#   (NetVM, its resolvers, the internet host, the WireGuard server at
+#   192.0.2.1:51820 whose tunnel side 10.8.0.1 / fd00:8::1 is the VPN's DNS)
+# Continuous downstream traffic (IPv4, IPv6, DNS over UDP and TCP) runs
+# through every phase: blocked before up, connected, Qubes restarting its
+# firewall, the peer removed on the server, wireguard-go killed with
+# SIGKILL, the endpoint unreachable, restart; exact counters on the far
+# side of the uplink count what arrives in clear, first shown to count it
+# without the kill switch.
+. "$(dirname "$0")/lib.sh"
+QUBES_VERSION=${QUBES_VERSION:-4.3}
+. "$(dirname "$0")/vpnlib.sh"
+
+command -v wireguard-go >/dev/null && command -v wg >/dev/null ||
+	{ echo "not ok - wireguard-go and wg (wireguard-tools) are installed"; exit 1; }
+ln -s "$QV" "$TMP/bin/qubes-vpn-wg"
+WGU=qubes-vpn-wg.service
+
+# ---- the server, in NET: wireguard-go configured by wg(8) ----
+SRV=qvs$RUN_ID
+CLEANUP_CMDS+=("rm -f /var/run/wireguard/$SRV.sock")
+mkdir -p "$TMP/wg"
+(umask 077 && wg genkey >"$TMP/wg/server.key" && wg genkey >"$TMP/wg/client.key")
+SRV_PUB=$(wg pubkey <"$TMP/wg/server.key")
+CLI_PUB=$(wg pubkey <"$TMP/wg/client.key")
+nsx "$NET" wireguard-go "$SRV" >>"$TMP/wg-server.log" 2>&1
+srv_peer() {
+	nsx "$NET" wg set "$SRV" peer "$CLI_PUB" allowed-ips 10.8.0.2/32,fd00:8::2/128
+}
+check "the server's wireguard-go is configured by wg(8)" \
+	nsx "$NET" wg set "$SRV" private-key "$TMP/wg/server.key" listen-port 51820
+srv_peer
+ip -n "$NET" addr add 10.8.0.1/24 dev "$SRV"
+ip -n "$NET" addr add fd00:8::1/64 dev "$SRV" nodad
+ip -n "$NET" link set "$SRV" up
+# handshakes: the server's count of handshakes with the client (wg's oracle).
+srv_handshake() { nsx "$NET" wg show "$SRV" latest-handshakes | awk '{ print $2 }'; }
+
+# ---- the client's configuration, as a provider hands it out ----
+write_conf() {
+	cat >"$TMP/conf/wireguard.conf" <<-EOF
+	# from the provider
+	[Interface]
+	PrivateKey = $(cat "$TMP/wg/client.key")
+	Address = 10.8.0.2/32, fd00:8::2/128
+	DNS = 10.8.0.1, fd00:8::1
+	Table = auto
+
+	[Peer]
+	PublicKey = $SRV_PUB
+	AllowedIPs = 0.0.0.0/0, ::/0   # everything
+	Endpoint = ${1:-192.0.2.1}:51820
+	EOF
+	chown "$UNIT_UID" "$TMP/conf/wireguard.conf"
+	chmod 600 "$TMP/conf/wireguard.conf"
+}
+write_conf
+
+# ---- the unit, as systemd runs it ----
+check_eq "qubes-vpn-wg.service runs as its own user with CAP_NET_ADMIN only" \
+	"$(unit_value $WGU User) $(unit_value $WGU AmbientCapabilities) $(unit_value $WGU CapabilityBoundingSet) $(unit_value $WGU NoNewPrivileges)" \
+	"qubes-vpn CAP_NET_ADMIN CAP_NET_ADMIN yes"
+check_eq "... wireguard-go as its forking main process, the applet after it" \
+	"$(unit_value $WGU Type) $(unit_cmd $WGU ExecStart) | $(unit_cmd $WGU ExecStartPost) | $(unit_cmd $WGU ExecStopPost)" \
+	"forking /usr/bin/wireguard-go qubes-vpn-wg | $TMP/bin/qubes-vpn-wg up $TMP/conf/wireguard.conf | $TMP/bin/qubes-vpn-wg down"
+# RuntimeDirectory=qubes-vpn wireguard: both owned by the unit's user.
+check_eq "... with wireguard-go's socket directory of its own" "$(unit_value $WGU RuntimeDirectory)" \
+	"qubes-vpn wireguard"
+mkdir -p "$ST/run/wireguard"
+chown "$UNIT_UID:$UNIT_UID" "$ST/run/wireguard"
+chmod "$(unit_value $WGU RuntimeDirectoryMode)" "$ST/run/wireguard"
+
+# client_pid: wireguard-go's daemon in the VPN qube.
+client_pid() {
+	local p
+	for p in $(ip netns pids "$VPN"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = wireguard-go ] && echo "$p"
+	done
+}
+# wg_start [ARGS]: ExecStart (wireguard-go forks and returns once the device
+# and its socket exist), then ExecStartPost with ARGS appended; its status.
+wg_start() {
+	# shellcheck disable=SC2046
+	as_unit $WGU $(unit_cmd $WGU ExecStart) >>"$TMP/wg-client.log" 2>&1 || return 1
+	# shellcheck disable=SC2046
+	as_unit $WGU $(unit_cmd $WGU ExecStartPost) "$@" >>"$TMP/wg-client.log" 2>&1
+}
+# wg_stop SIGNAL: what systemd does to stop the unit or after its main
+# process died: signal wireguard-go, wait for it, then ExecStopPost.
+wg_stop() {
+	local p
+	p=$(client_pid)
+	[ -n "$p" ] && kill -"$1" $p
+	wait_until 10 bash -c "[ -z \"\$(ip netns pids $VPN | while read -r q; do grep -lx wireguard-go /proc/\$q/comm; done 2>/dev/null)\" ]"
+	# shellcheck disable=SC2046
+	as_unit $WGU $(unit_cmd $WGU ExecStopPost) >>"$TMP/wg-client.log" 2>&1
+}
+dev_gone() { ! ip -n "$VPN" link show qubes-vpn-wg >/dev/null 2>&1; }
+
+# ---- 0. the counters see leaks: Qubes' code alone, no kill switch ----
+stream_start
+probe_all
+check "without the kill switch the far side counts downstream IPv4, IPv6, DNS/UDP and DNS/TCP in clear" \
+	wait_until 10 all_classes_counted
+stream_stop
+for c in to-internet-v4 to-internet-v6 dns-udp-v4 dns-tcp-v4; do echo "#   $c: $(leak_counter $c)"; done
+: >"$TMP/netdns.log"
+
+# ---- 1. boot: blocked before up ----
+nsx "$VPN" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+STREAM_BASE=$(leak_count)
+stream_start
+check "forwarding on, as qubes-vpn-forwarding.service runs it" quiet forwarding on
+nsx "$VPN" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+leaks_during "blocked before up"
+
+# ---- 2. hostile or unsafe configurations: refused, blocked ----
+cp "$TMP/conf/wireguard.conf" "$TMP/wg/good.conf"
+refused() {
+	as_unit $WGU "$TMP/bin/qubes-vpn-wg" up --timeout 2 "$TMP/conf/wireguard.conf" >"$TMP/wg/refused.log" 2>&1
+	[ $? -eq 1 ] && state_is blocked
+}
+printf 'PostUp = iptables -F\n' >>"$TMP/conf/wireguard.conf"
+check "a PostUp= hook is refused, the gateway stays blocked" refused
+check_contains "... naming the line and why" "$(cat "$TMP/wg/refused.log")" \
+	"line 12: PostUp: shell commands are never run by qubes-vpn: remove this line"
+cp "$TMP/wg/good.conf" "$TMP/conf/wireguard.conf"
+chmod 644 "$TMP/conf/wireguard.conf"
+check "a configuration others may read is refused" refused
+check_contains "... saying so" "$(cat "$TMP/wg/refused.log")" "readable or writable by others (mode 0644)"
+check_fails "... and no message shows the private key" grep -qF "$(cat "$TMP/wg/client.key")" "$TMP/wg/refused.log"
+chmod 600 "$TMP/conf/wireguard.conf"
+sed -i 's/^Endpoint = .*/Endpoint = vpnserver.test:51820/' "$TMP/conf/wireguard.conf"
+check "an Endpoint given by host name is refused" refused
+check_contains "... saying to give the address" "$(cat "$TMP/wg/refused.log")" "host names are not resolved"
+cp "$TMP/wg/good.conf" "$TMP/conf/wireguard.conf"
+check "no wireguard-go running: up fails, blocked" refused
+check_contains "... naming the missing socket" "$(cat "$TMP/wg/refused.log")" \
+	"no wireguard-go serves qubes-vpn-wg (/var/run/wireguard/qubes-vpn-wg.sock"
+# Someone else's listener where wireguard-go's socket belongs (mode 0777,
+# so only the peer's credentials stand in the way): it would get the
+# private key. It gets nothing.
+SOCK=$ST/run/wireguard/qubes-vpn-wg.sock
+chown 65534 "$ST/run/wireguard"
+: >"$TMP/wg/impostor.got"
+chown 65534 "$TMP/wg/impostor.got"
+"$QB/exec.sh" "$VPN" setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
+s.listen(1); s.settimeout(10)
+c, _ = s.accept(); c.settimeout(2)
+try:
+    got = c.recv(65536)
+except OSError:
+    got = b""
+open(sys.argv[2], "wb").write(b"accepted:" + got)
+' /run/wireguard/qubes-vpn-wg.sock "$TMP/wg/impostor.got" >>"$TMP/wg/impostor.log" 2>&1 &
+IMPOSTOR=$!
+BG_PIDS+=($IMPOSTOR)
+check "another user listens on wireguard-go's socket" wait_until 5 test -S "$SOCK"
+check "... up refuses it, blocked" refused
+check_contains "... saying so" "$(cat "$TMP/wg/refused.log")" "socket for qubes-vpn-wg: Operation not permitted"
+wait "$IMPOSTOR"
+check_eq "... and the impostor was sent nothing (no private key)" "$(cat "$TMP/wg/impostor.got")" "accepted:"
+rm -f "$SOCK"
+chown "$UNIT_UID" "$ST/run/wireguard"
+leaks_during "after refused configurations"
+
+# ---- 3. connected ----
+t0=$(date +%s%N)
+check "wireguard-go and qubes-vpn-wg up (the unit's lines, user, capability) connect" wg_start
+echo "# up to connected: $((($(date +%s%N) - t0) / 1000000)) ms"
+check "the state is connected" state_is connected
+WGPID=$(client_pid)
+check_eq "wireguard-go runs as the unit's user" "$(stat -c %u "/proc/$WGPID")" "$UNIT_UID"
+check_eq "... with CAP_NET_ADMIN as its only capability" \
+	"$(awk '/^CapEff/ { print $2 }' "/proc/$WGPID/status")" 0000000000001000
+check "the server (wg show) saw a handshake from the client" [ "$(srv_handshake)" -gt 0 ]
+check_eq "the server sees the client's key and allowed IPs" \
+	"$(nsx "$NET" wg show "$SRV" allowed-ips)" "$CLI_PUB	10.8.0.2/32 fd00:8::2/128"
+link=$(ip -n "$VPN" -d link show qubes-vpn-wg)
+check_contains "the tunnel is in interface group 78" "$link" "group 78"
+check_contains "... with wg-quick's MTU (uplink 1500 - 80)" "$link" "mtu 1420"
+check_contains "... and its addresses" "$(ip -n "$VPN" addr show qubes-vpn-wg)" "inet 10.8.0.2/32"
+check_contains "table 78 routes IPv4 into the tunnel" "$(nsx "$VPN" ip route show table 78)" \
+	"default dev qubes-vpn-wg proto 78 scope link metric 100"
+check_contains "... and IPv6" "$(nsx "$VPN" ip -6 route show table 78)" \
+	"default dev qubes-vpn-wg proto 78 metric 100"
+check_eq "the VPN qube's main table has no route into the tunnel" \
+	"$(nsx "$VPN" ip route show table main | grep -c qubes-vpn-wg)" 0
+check "the endpoint's own packets leave by the uplink (main table)" \
+	bash -c "ip -n $VPN route get 192.0.2.1 | grep -q 'dev eth0'"
+check_eq "PersistentKeepalive is back to the configuration's (off) after the handshake (wg show)" \
+	"$("$QB/exec.sh" "$VPN" wg show qubes-vpn-wg persistent-keepalive)" "$SRV_PUB	off"
+check_contains "qubes-vpn-wg status shows the peer and its handshake" \
+	"$(as_unit $WGU "$TMP/bin/qubes-vpn-wg" status)" "peer 1: endpoint 192.0.2.1:51820, latest handshake"
+check "while connected the VPN qube's resolv.conf names the VPN's DNS servers" \
+	wait_until 20 resolv_names 10.8.0.1 fd00:8::1
+check_contains "the state file records the tunnel and its DNS" "$(cat "$RUN/state")" "dns=10.8.0.1, fd00:8::1"
+check_contains "the connect event was recorded" "$(cat "$RUN/events" 2>/dev/null)" "Qubes VPN connected"
+leaks_during "connected"
+connected_checks "connected"
+
+# ---- 4. Qubes restarts its firewall ----
+"$QB/reload.sh" "$VPN" restart >>"$TMP/reload.log" 2>&1
+check "systemctl restart qubes-firewall (the test bed's) completes" [ $? -eq 0 ]
+leaks_during "after Qubes restarted its firewall"
+connected_checks "after Qubes restarted its firewall"
+
+# ---- 5. the peer vanishes (removed on the server) ----
+nsx "$NET" wg set "$SRV" peer "$CLI_PUB" remove
+leaks_during "peer removed on the server"
+check_fails "with the peer gone, nothing reaches the internet host" \
+	quiet nsx "$APP" ping -c1 -W1 -q 198.51.100.1
+srv_peer
+
+# ---- 6. wireguard-go killed with SIGKILL ----
+kill -KILL "$WGPID"
+check "after SIGKILL of wireguard-go the device is gone" wait_until 10 dev_gone
+leaks_during "wireguard-go killed, before ExecStopPost"
+wg_stop KILL
+check "ExecStopPost records blocked" state_is blocked
+check_contains "... and the disconnect event" "$(tail -1 "$RUN/events" 2>/dev/null)" "Qubes VPN disconnected"
+check "the VPN qube's own resolver is the NetVM's again" wait_until 20 resolv_names 10.139.1.1 10.139.1.2
+leaks_during "after SIGKILL of wireguard-go"
+
+# ---- 7. the endpoint unreachable: no handshake, stays blocked ----
+nsx "$NET" nft add table inet wgblock
+nsx "$NET" nft add chain inet wgblock in '{ type filter hook input priority -300; }'
+nsx "$NET" nft add rule inet wgblock in udp dport 51820 drop
+check_fails "with the endpoint unreachable, up fails after its handshake timeout" wg_start --timeout 3
+check_contains "... saying why" "$(cat "$TMP/wg-client.log")" "no handshake with any peer within 3 s"
+check "... and the gateway is blocked" state_is blocked
+leaks_during "endpoint unreachable"
+wg_stop TERM
+check_contains "... one event says so; the unit's stop adds no 'disconnected' (it never connected)" \
+	"$(tail -1 "$RUN/events" 2>/dev/null)" "Qubes VPN could not connect"
+nsx "$NET" nft delete table inet wgblock
+
+# ---- 8. restart: connected again ----
+check "after the endpoint is back, the unit connects again" wg_start
+check "the state is connected" state_is connected
+leaks_during "restarted"
+connected_checks "restarted"
+
+# ---- 9. orderly stop ----
+wg_stop TERM
+check "after stopping the unit the gateway is blocked" state_is blocked
+leaks_during "stopped"
+
+# ---- the stream ran through all of it ----
+stream_stop
+check "the downstream stream kept sending through every phase ($STREAM_SENT packets)" [ "$STREAM_SENT" -gt 1000 ]
+check_eq "... and not one of them left through the uplink in clear" $(($(leak_count) - STREAM_BASE)) 0
+check_eq "... nor reached the NetVM's resolvers" "$(netvm_saw_downstream)" 0
+
+finish
