@@ -11,8 +11,7 @@ void genl_msg_start(struct nl_buf *b, uint16_t family, uint8_t cmd, uint8_t vers
 {
 	struct genlmsghdr *g;
 
-	nl_msg_start(b, family, NLM_F_ACK | flags, what);
-	g = nl_msg_extra(b, sizeof(*g));
+	g = nl_msg_begin(b, family, NLM_F_ACK | flags, sizeof(*g), what);
 	if (!g)
 		return;
 	g->cmd = cmd;

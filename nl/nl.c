@@ -67,6 +67,13 @@ void *nl_msg_extra(struct nl_buf *b, size_t len)
 	return mnl_nlmsg_put_extra_header(b->cur, len);
 }
 
+void *nl_msg_begin(struct nl_buf *b, uint16_t type, uint16_t flags, size_t hdrlen,
+		   const char *what)
+{
+	nl_msg_start(b, type, flags, what);
+	return nl_msg_extra(b, hdrlen);
+}
+
 void nl_msg_end(struct nl_buf *b)
 {
 	if (b->err || !b->cur)
@@ -116,8 +123,7 @@ void nl_nfgen_start(struct nl_buf *b, uint16_t type, uint16_t flags, uint8_t fam
 {
 	struct nfgenmsg *nfg;
 
-	nl_msg_start(b, type, flags, what);
-	nfg = nl_msg_extra(b, sizeof(*nfg));
+	nfg = nl_msg_begin(b, type, flags, sizeof(*nfg), what);
 	if (!nfg)
 		return;
 	nfg->nfgen_family = family;

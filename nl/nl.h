@@ -49,6 +49,10 @@ void nl_buf_init(struct nl_buf *b, void *data, size_t cap);
 struct nlmsghdr *nl_msg_start(struct nl_buf *b, uint16_t type, uint16_t flags,
 			      const char *what);
 void *nl_msg_extra(struct nl_buf *b, size_t len);
+/* nl_msg_start, then a zeroed fixed header of hdrlen bytes (rtmsg,
+ * nfgenmsg, ...), which it returns; NULL when b is full (latched in b). */
+void *nl_msg_begin(struct nl_buf *b, uint16_t type, uint16_t flags, size_t hdrlen,
+		   const char *what);
 void nl_msg_end(struct nl_buf *b);
 void nl_put(struct nl_buf *b, uint16_t type, size_t len, const void *data);
 void nl_put_u8(struct nl_buf *b, uint16_t type, uint8_t v);

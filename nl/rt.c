@@ -20,8 +20,7 @@ void rt_route_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
 	size_t alen = rt_addr_len(r->family);
 	struct rtmsg *rtm;
 
-	nl_msg_start(b, cmd, NLM_F_ACK | flags, what);
-	rtm = nl_msg_extra(b, sizeof(*rtm));
+	rtm = nl_msg_begin(b, cmd, NLM_F_ACK | flags, sizeof(*rtm), what);
 	if (!rtm)
 		return;
 	rtm->rtm_family = r->family;
@@ -55,8 +54,7 @@ void rt_rule_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags,
 {
 	struct fib_rule_hdr *frh;
 
-	nl_msg_start(b, cmd, NLM_F_ACK | flags, what);
-	frh = nl_msg_extra(b, sizeof(*frh));
+	frh = nl_msg_begin(b, cmd, NLM_F_ACK | flags, sizeof(*frh), what);
 	if (!frh)
 		return;
 	frh->family = r->family;
@@ -78,8 +76,7 @@ void rt_link_set_group(struct nl_buf *b, uint32_t ifindex, uint32_t group, const
 {
 	struct ifinfomsg *ifi;
 
-	nl_msg_start(b, RTM_NEWLINK, NLM_F_ACK, what);
-	ifi = nl_msg_extra(b, sizeof(*ifi));
+	ifi = nl_msg_begin(b, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), what);
 	if (!ifi)
 		return;
 	ifi->ifi_family = AF_UNSPEC;
@@ -183,8 +180,7 @@ int rt_route_dump(struct nl_sock *s, uint8_t family, rt_route_cb cb, void *data,
 	struct rtmsg *rtm;
 
 	nl_buf_init(&b, buf, sizeof(buf));
-	nl_msg_start(&b, RTM_GETROUTE, NLM_F_DUMP, "listing routes");
-	rtm = nl_msg_extra(&b, sizeof(*rtm));
+	rtm = nl_msg_begin(&b, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm), "listing routes");
 	if (rtm)
 		rtm->rtm_family = family;
 	nl_msg_end(&b);
@@ -202,8 +198,7 @@ int rt_rule_dump(struct nl_sock *s, uint8_t family, rt_rule_cb cb, void *data,
 	struct nl_buf b;
 
 	nl_buf_init(&b, buf, sizeof(buf));
-	nl_msg_start(&b, RTM_GETRULE, NLM_F_DUMP, "listing policy rules");
-	frh = nl_msg_extra(&b, sizeof(*frh));
+	frh = nl_msg_begin(&b, RTM_GETRULE, NLM_F_DUMP, sizeof(*frh), "listing policy rules");
 	if (frh)
 		frh->family = family;
 	nl_msg_end(&b);
@@ -216,8 +211,7 @@ void rt_addr_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags, uint8_t family,
 	size_t alen = rt_addr_len(family);
 	struct ifaddrmsg *ifa;
 
-	nl_msg_start(b, cmd, NLM_F_ACK | flags, what);
-	ifa = nl_msg_extra(b, sizeof(*ifa));
+	ifa = nl_msg_begin(b, cmd, NLM_F_ACK | flags, sizeof(*ifa), what);
 	if (!ifa)
 		return;
 	ifa->ifa_family = family;
@@ -235,8 +229,7 @@ static struct ifinfomsg *link_msg(struct nl_buf *b, uint16_t cmd, uint16_t flags
 {
 	struct ifinfomsg *ifi;
 
-	nl_msg_start(b, cmd, NLM_F_ACK | flags, what);
-	ifi = nl_msg_extra(b, sizeof(*ifi));
+	ifi = nl_msg_begin(b, cmd, NLM_F_ACK | flags, sizeof(*ifi), what);
 	if (ifi) {
 		ifi->ifi_family = AF_UNSPEC;
 		ifi->ifi_index = (int)ifindex;
@@ -302,8 +295,8 @@ int rt_route_get_oif(struct nl_sock *s, uint8_t family, const uint8_t *dst, uint
 	*oif = 0;
 	nl_buf_init(&b, buf, sizeof(buf));
 	/* Not a dump: one route, then the ack that ends the exchange. */
-	nl_msg_start(&b, RTM_GETROUTE, NLM_F_ACK, "looking up the route to the endpoint");
-	rtm = nl_msg_extra(&b, sizeof(*rtm));
+	rtm = nl_msg_begin(&b, RTM_GETROUTE, NLM_F_ACK, sizeof(*rtm),
+			   "looking up the route to the endpoint");
 	if (rtm) {
 		rtm->rtm_family = family;
 		rtm->rtm_dst_len = (uint8_t)(alen * 8);

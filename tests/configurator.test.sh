@@ -90,18 +90,22 @@ check_eq "changed configuration: new content" "$(cat "$CFG/qubes-vpn.conf")" \
 check_eq "changed configuration: new file (atomic rename)" \
 	"$([ "$(stat -c %i "$CFG/qubes-vpn.conf")" != "${before%% *}" ] && echo yes)" yes
 
+# What a provider's file often has and this qube must not run: hooks,
+# routes, a user.
+RISKY_LINES="up /etc/openvpn/update-resolv-conf
+down /etc/openvpn/update-resolv-conf
+route-up /bin/true
+script-security 3
+redirect-gateway def1
+user nobody"
+
 # ---- an edit is normalised as an import is ----
 cat >"$TMP/hooks.conf" <<EOF
 client
 dev tun
 remote other.example.com 443
 $PKI_LINES
-up /etc/openvpn/update-resolv-conf
-down /etc/openvpn/update-resolv-conf
-route-up /bin/true
-script-security 3
-redirect-gateway def1
-user nobody
+$RISKY_LINES
 EOF
 edit_case "$TMP/hooks.conf"
 check "an edit with hooks and routes: saved" configure
@@ -136,15 +140,10 @@ echo secret >"$CFG/open.key"
 chmod 644 "$CFG/open.key"
 echo secret >"$CFG/root.key"
 chmod 600 "$CFG/root.key"
-cat >"$CFG/qubes-vpn.conf" <<'EOF'
+cat >"$CFG/qubes-vpn.conf" <<EOF
 client
 dev tap0
-up /etc/openvpn/update-resolv-conf
-down /etc/openvpn/update-resolv-conf
-route-up /bin/true
-script-security 3
-redirect-gateway def1
-user nobody
+$RISKY_LINES
 key open.key
 tls-crypt root.key
 auth-user-pass missing.txt

@@ -58,29 +58,37 @@ check "status counts downstream packets steered into table 78 ($steered)" [ "${s
 check "the VPN qube's own traffic is untouched" quiet nsx "$VPN" ping -c1 -W1 -q 198.51.100.1
 check "the VPN qube's own IPv6 traffic is untouched" quiet nsx "$VPN" ping -6 -c1 -W1 -q 2001:db8:99::1
 
-# 3. Each wall holds alone. Routing wrong (policy rules gone): the firewall.
-nsx "$VPN" ip rule del fwmark 0x78 lookup 78 priority 78
-nsx "$VPN" ip -6 rule del fwmark 0x78 lookup 78 priority 78
-before=$(leak_count); probe_all; after=$(leak_count)
-check_eq "policy rules removed behind its back: the firewall still drops all" \
-	$((after - before)) 0
+# 3. Each wall holds alone.
+# no_leak NAME: probe every class of traffic; nothing may reach the far side.
+no_leak() {
+	local before after
+	before=$(leak_count); probe_all; after=$(leak_count)
+	check_eq "$1" $((after - before)) 0
+}
+remove_policy_rules() {
+	nsx "$VPN" ip rule del fwmark 0x78 lookup 78 priority 78
+	nsx "$VPN" ip -6 rule del fwmark 0x78 lookup 78 priority 78
+}
+remove_forward_drop() {
+	local handle
+	handle=$(nsx "$VPN" nft -a list chain inet qubes-vpn forward |
+		sed -n 's/.*comment "drop-downstream".*# handle \([0-9]*\)/\1/p')
+	nsx "$VPN" nft delete rule inet qubes-vpn forward handle "$handle"
+}
+# Routing wrong (policy rules gone): the firewall.
+remove_policy_rules
+no_leak "policy rules removed behind its back: the firewall still drops all"
 # Firewall's forward drop gone (marking kept): the blackhole routes.
 nsx "$VPN" "$QV" forwarding on
-handle=$(nsx "$VPN" nft -a list chain inet qubes-vpn forward |
-	sed -n 's/.*comment "drop-downstream".*# handle \([0-9]*\)/\1/p')
-nsx "$VPN" nft delete rule inet qubes-vpn forward handle "$handle"
-before=$(leak_count); probe_all; after=$(leak_count)
-check_eq "forward drop removed behind its back: the blackhole routes still drop all" \
-	$((after - before)) 0
+remove_forward_drop
+no_leak "forward drop removed behind its back: the blackhole routes still drop all"
 # Routing wrong in another way: a unicast default route in table 78 that
 # does not lead into a tunnel (blackholes gone) -- the forward drop holds.
 nsx "$VPN" "$QV" forwarding on
 nsx "$VPN" ip route replace unicast default via 10.138.5.1 table 78 metric 999999 proto 78
 nsx "$VPN" ip -6 route del blackhole default table 78 metric 999999
 nsx "$VPN" ip -6 route add default via 2001:db8:1::1 table 78 metric 999999
-before=$(leak_count); probe_all; after=$(leak_count)
-check_eq "table 78 routing out of the uplink: the firewall still drops all" \
-	$((after - before)) 0
+no_leak "table 78 routing out of the uplink: the firewall still drops all"
 status=$(nsx "$VPN" "$QV" forwarding status)
 dropped=$(echo "$status" | sed -n 's/^dropped by the firewall.*: \([0-9]*\) packets.*/\1/p')
 check "status counts the firewall's drops ($dropped)" [ "${dropped:-0}" -gt 0 ]
@@ -103,21 +111,12 @@ nsx "$VPN" nft add rule ip qubes dnat-dns ip daddr 10.139.1.1 udp dport 53 dnat 
 # downstream traffic by name, so each still holds alone.
 nsx "$VPN" "$QV" forwarding on
 nsx "$VPN" ip link set vif5.0 group 0
-before=$(leak_count); probe_all; after=$(leak_count)
-check_eq "a vif not yet in group 2: no downstream packet reaches the far side" \
-	$((after - before)) 0
-nsx "$VPN" ip rule del fwmark 0x78 lookup 78 priority 78
-nsx "$VPN" ip -6 rule del fwmark 0x78 lookup 78 priority 78
-before=$(leak_count); probe_all; after=$(leak_count)
-check_eq "a vif not yet in group 2, policy rules removed: the firewall still drops all" \
-	$((after - before)) 0
+no_leak "a vif not yet in group 2: no downstream packet reaches the far side"
+remove_policy_rules
+no_leak "a vif not yet in group 2, policy rules removed: the firewall still drops all"
 nsx "$VPN" "$QV" forwarding on
-handle=$(nsx "$VPN" nft -a list chain inet qubes-vpn forward |
-	sed -n 's/.*comment "drop-downstream".*# handle \([0-9]*\)/\1/p')
-nsx "$VPN" nft delete rule inet qubes-vpn forward handle "$handle"
-before=$(leak_count); probe_all; after=$(leak_count)
-check_eq "a vif not yet in group 2, forward drop removed: the blackhole routes still drop all" \
-	$((after - before)) 0
+remove_forward_drop
+no_leak "a vif not yet in group 2, forward drop removed: the blackhole routes still drop all"
 nsx "$VPN" ip link set vif5.0 group 2
 
 # 4. off really removes protection (so the test above measured something).
