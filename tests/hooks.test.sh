@@ -87,10 +87,12 @@ check_contains "the up hook records its event in RUNDIR/events" "$(tail -1 "$TMP
 check_eq "... and runs no notification helper" "$(ls "$TMP" | grep -c '^ran\.')" 0
 if command -v strace >/dev/null; then
 	mapfile -t E <"$TMP/cur.env"
-	nsx "$NS" env -i "${E[@]}" QUBES_VPN_RUNDIR="$TMP/run" QUBES_VPN_QUBESDB_SOCK="$TMP/no-qubesdb.sock" \
+	# The sanitizer build's leak check stops the world with a thread of
+	# its own at exit: not the hooks' doing, so it is off for this count.
+	nsx "$NS" env -i "${E[@]}" ASAN_OPTIONS=detect_leaks=0 QUBES_VPN_RUNDIR="$TMP/run" QUBES_VPN_QUBESDB_SOCK="$TMP/no-qubesdb.sock" \
 		PATH="$TMP/fakebin:/usr/sbin:/usr/bin:/sbin:/bin" strace -f -qq -e trace=fork,vfork,clone,clone3 \
 		-o "$TMP/strace.up" "$QV" up tun0 1500 0 10.8.0.2 255.255.255.0 restart >/dev/null 2>&1
-	nsx "$NS" env -i dev=tun0 script_type=down QUBES_VPN_RUNDIR="$TMP/run" strace -f -qq \
+	nsx "$NS" env -i dev=tun0 script_type=down ASAN_OPTIONS=detect_leaks=0 QUBES_VPN_RUNDIR="$TMP/run" strace -f -qq \
 		-e trace=fork,vfork,clone,clone3 -o "$TMP/strace.down" "$QV" down tun0 1500 0 >/dev/null 2>&1
 	check_eq "up (restart) and down create no process (strace -f)" \
 		"$(cat "$TMP/strace.up" "$TMP/strace.down" | grep -cE '^[0-9]+ +(fork|vfork|clone|clone3)\(')" 0
