@@ -142,21 +142,13 @@ static int check_wireguard(const char *dir, int have_openvpn)
 	return 0;
 }
 
+/* A whole regular file (rundir.c's reader): 0, or -EFBIG, or -errno. */
 static int read_file(const char *path, char *buf, size_t size, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
+	ssize_t n = read_small_file(path, buf, size, NULL);
 
-	*len = 0;
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf + *len, size - 1 - *len)) > 0)
-		*len += (size_t)n;
-	close(fd);
-	buf[*len] = '\0';
-	if (n < 0)
-		return -errno;
-	return *len >= size - 1 ? -EFBIG : 0;
+	*len = n > 0 ? (size_t)n : 0;
+	return n < 0 ? (int)n : 0;
 }
 
 static int write_file(const char *path, const char *data, size_t len, mode_t mode,

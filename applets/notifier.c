@@ -66,30 +66,13 @@ static void deliver(const struct follower *f, const char *urgency, const char *s
 		notify_desktop(u, s, b, DESKTOP_TIMEOUT_MS);
 }
 
-/* The value of "key=" in the state file's text, "" if none. */
-static const char *state_value(char *text, const char *key, char *out, size_t size)
-{
-	size_t k = strlen(key);
-	const char *p, *end;
-
-	out[0] = '\0';
-	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, k) && p[k] == '=') {
-			end = strchrnul(p + k + 1, '\n');
-			snprintf(out, size, "%.*s", (int)(end - (p + k + 1)), p + k + 1);
-			break;
-		}
-	return out;
-}
-
 /* The current state, once, in place of the events it stands for. */
 static void show_state(const struct follower *f)
 {
-	char path[RUNDIR_MAX + 16], text[1024], state[32], dev[32], server[200], dns[200];
+	char text[1024], state[32], dev[32], server[200], dns[200];
 	char body[NOTIFY_BODY_MAX];
 
-	snprintf(path, sizeof(path), "%s/state", rundir());
-	if (read_small_file(path, text, sizeof(text)) < 0)
+	if (state_read(text, sizeof(text)) < 0)
 		return;                 /* nothing recorded yet */
 	state_value(text, "state", state, sizeof(state));
 	if (!strcmp(state, "connected")) {
@@ -107,7 +90,7 @@ static void show_state(const struct follower *f)
 	} else if (!strcmp(state, "off")) {
 		deliver(f, "critical", "Qubes VPN off", "attached qubes are not protected");
 	} else {
-		log_warn("%s: no state", path);
+		log_warn("%s/state: no state", rundir());
 	}
 }
 

@@ -74,50 +74,40 @@ static const char usage[] =
  * file that does not validate, which is treated as not connected). */
 static int state_dns(char ns[NS_MAX][INET6_ADDRSTRLEN], unsigned *n)
 {
-	char path[256], text[STATE_MAX], *line, *save = NULL, *tok, *tsave = NULL;
-	int connected = 0, err;
+	char text[STATE_MAX], state[16], dns[STATE_MAX], *tok, *save = NULL;
 	struct in6_addr a6;
 	struct in_addr a4;
+	int err;
 
 	*n = 0;
-	snprintf(path, sizeof(path), "%s/state", rundir());
-	err = read_small_file(path, text, sizeof(text));
+	/* Only a whole file: one cut short may end in a cut address. */
+	err = (int)state_read(text, sizeof(text));
 	if (err < 0) {
 		if (err != -ENOENT)
-			log_warn("reading %s: %s: treating the VPN as not connected", path,
-				 strerror(-err));
+			log_warn("reading %s/state: %s: treating the VPN as not connected",
+				 rundir(), strerror(-err));
 		return 0;
 	}
-	/* A file that fills the buffer was cut: its last entry may be a cut
-	 * address that still parses (10.8.0.12 read as 10.8.0.1). */
-	if (strlen(text) == sizeof(text) - 1) {
-		log_warn("%s: longer than %zu bytes: treating the VPN as not connected", path,
-			 sizeof(text) - 1);
+	if (strcmp(state_value(text, "state", state, sizeof(state)), "connected"))
 		return 0;
-	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strcmp(line, "state=connected"))
-			connected = 1;
-		if (strncmp(line, "dns=", 4))
-			continue;
-		for (tok = strtok_r(line + 4, ", ", &tsave); tok; tok = strtok_r(NULL, ", ", &tsave)) {
-			if (*n == NS_MAX) {
-				log_warn("%s: more than %d DNS servers: the rest are ignored", path,
-					 NS_MAX);
-				break;
-			}
-			if (parse_ipv4(tok, &a4))
-				inet_ntop(AF_INET, &a4, ns[(*n)++], INET6_ADDRSTRLEN);
-			else if (parse_ipv6(tok, &a6))
-				inet_ntop(AF_INET6, &a6, ns[(*n)++], INET6_ADDRSTRLEN);
-			else {
-				log_warn("%s: a DNS server that is not an IP address: treating "
-					 "the VPN as not connected", path);
-				return 0;
-			}
+	state_value(text, "dns", dns, sizeof(dns));
+	for (tok = strtok_r(dns, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (*n == NS_MAX) {
+			log_warn("%s/state: more than %d DNS servers: the rest are ignored", rundir(),
+				 NS_MAX);
+			break;
+		}
+		if (parse_ipv4(tok, &a4))
+			inet_ntop(AF_INET, &a4, ns[(*n)++], INET6_ADDRSTRLEN);
+		else if (parse_ipv6(tok, &a6))
+			inet_ntop(AF_INET6, &a6, ns[(*n)++], INET6_ADDRSTRLEN);
+		else {
+			log_warn("%s/state: a DNS server that is not an IP address: treating the "
+				 "VPN as not connected", rundir());
+			return 0;
 		}
 	}
-	return connected;
+	return 1;
 }
 
 /* The NetVM's resolvers, as Qubes' setup-ip writes them. */
@@ -215,7 +205,7 @@ int resolv_main(int argc, char **argv)
 	 * unit does not start a service that is still running again. */
 	for (round = 0; round < ROUNDS_MAX; round++) {
 		wanted(text, sizeof(text), why, sizeof(why));
-		if (read_small_file(path, now, sizeof(now)) == 0 && !strcmp(now, text)) {
+		if (read_small_file(path, now, sizeof(now), NULL) >= 0 && !strcmp(now, text)) {
 			log_debug("%s already names %s", path, why);
 			return 0;
 		}

@@ -112,14 +112,27 @@ void state_write_blocked(void)
 	state_write_plain("blocked");
 }
 
-int state_connected(void)
+ssize_t state_read(char *text, size_t size)
 {
-	char path[RUNDIR_MAX + 16], text[1024];
+	char path[RUNDIR_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/state", rundir());
-	/* state_write() puts the state on the first line. */
-	return read_small_file(path, text, sizeof(text)) == 0 &&
-	       !strncmp(text, "state=connected\n", 16);
+	return read_small_file(path, text, size, NULL);
+}
+
+const char *state_value(const char *text, const char *key, char *out, size_t size)
+{
+	size_t k = strlen(key);
+	const char *p;
+
+	out[0] = '\0';
+	for (p = text; *p; p += strcspn(p, "\n"), p += *p == '\n')
+		if (!strncmp(p, key, k) && p[k] == '=') {
+			p += k + 1;
+			snprintf(out, size, "%.*s", (int)strcspn(p, "\n"), p);
+			break;
+		}
+	return out;
 }
 
 void state_write_off(void)
@@ -127,32 +140,48 @@ void state_write_off(void)
 	state_write_plain("off");
 }
 
-int read_small_file(const char *path, char *buf, size_t size)
+int state_connected(void)
 {
-	struct stat st;
+	char text[1024], state[16];
+
+	return state_read(text, sizeof(text)) >= 0 &&
+	       !strcmp(state_value(text, "state", state, sizeof(state)), "connected");
+}
+
+ssize_t read_small_file(const char *path, char *buf, size_t size, struct stat *st)
+{
+	struct stat own;
 	size_t got = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), err = 0;
+	ssize_t n = 1;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), err = 0;
 
 	buf[0] = '\0';
+	if (!st)
+		st = &own;
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return -EINVAL;
 	}
-	while (got + 1 < size && (n = read(fd, buf + got, size - 1 - got)) != 0) {
+	/* Read until the end, or until one byte more than fits: a file cut
+	 * short must not pass for a whole one (its last entry may still
+	 * parse: 10.8.0.12 read as 10.8.0.1). */
+	while (got < size && n != 0) {
+		n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			err = -errno;
 			break;
 		}
 		got += (size_t)n;
 	}
-	buf[got] = '\0';
 	close(fd);
-	return err;
+	if (!err && got == size)
+		err = -EFBIG;
+	buf[got < size ? got : size - 1] = '\0';
+	return err < 0 ? err : (ssize_t)got;
 }
 
 void event_append(const char *urgency, const char *summary, const char *body)

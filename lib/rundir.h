@@ -13,6 +13,9 @@
 
 #include <stddef.h>
 
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #define RUNDIR_MAX 200             /* longest accepted $QUBES_VPN_RUNDIR */
 #define EVENT_LINE_MAX 1024        /* longest line event_append() writes */
 
@@ -48,8 +51,16 @@ void event_append(const char *urgency, const char *summary, const char *body);
  * a summary). */
 int event_parse(char *line, const char **urgency, const char **summary, const char **body);
 
-/* Read at most size-1 bytes of a regular file, never following a link.
- * 0 and a NUL-terminated text, or -errno. */
-int read_small_file(const char *path, char *buf, size_t size);
+/* Read a whole regular file, never following a link, into buf as a
+ * NUL-terminated text: its length, -EFBIG when it does not fit (size
+ * bytes or more: never a text cut short), or -errno (-EINVAL: not a regular file).
+ * st, if not NULL, gets the opened file's status. */
+/* The state file, read whole: its length, or -errno (read_small_file). */
+ssize_t state_read(char *text, size_t size);
+/* The value of the first KEY= line of a state text, in out (cut to size;
+ * "" when there is none). Returns out. */
+const char *state_value(const char *text, const char *key, char *out, size_t size);
+
+ssize_t read_small_file(const char *path, char *buf, size_t size, struct stat *st);
 
 #endif

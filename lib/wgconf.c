@@ -2,6 +2,7 @@
  * and wg-quick(8) would accept, minus everything that runs a shell. */
 #include "wgconf.h"
 #include "log.h"
+#include "rundir.h"
 #include "ovpnenv.h"
 
 #include <errno.h>
@@ -476,20 +477,16 @@ int wg_conf_load(const char *path, struct wg_conf *c)
 {
 	static char text[WG_CONF_FILE_MAX + 1];
 	struct stat st;
-	ssize_t n;
-	size_t len = 0;
-	int fd, err;
+	ssize_t len = read_small_file(path, text, sizeof(text), &st);
+	int err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0) {
-		err = -errno;
-		log_err("%s: %s", path, strerror(errno));
-		return err;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_err("%s: not a regular file", path);
-		close(fd);
-		return -EINVAL;
+	if (len < 0) {
+		if (len == -EFBIG)
+			log_err("%s: over %u bytes", path, WG_CONF_FILE_MAX);
+		else
+			log_err("%s: %s", path,
+				len == -EINVAL ? "not a regular file" : strerror((int)-len));
+		return (int)len;
 	}
 	/* It holds the private key: nobody but its owner (and group) may
 	 * read it, and only they may change it. wg-quick only warns; a key
@@ -499,31 +496,12 @@ int wg_conf_load(const char *path, struct wg_conf *c)
 		char mode[5] = { (char)('0' + (st.st_mode >> 9 & 7)), (char)('0' + (st.st_mode >> 6 & 7)),
 				 (char)('0' + (st.st_mode >> 3 & 7)), (char)('0' + (st.st_mode & 7)), 0 };
 
+		memset(text, 0, sizeof(text));
 		log_err("%s: readable or writable by others (mode %s): make it 0600 or 0640",
 			path, mode);
-		close(fd);
 		return -EPERM;
 	}
-	while (len <= WG_CONF_FILE_MAX) {
-		n = read(fd, text + len, WG_CONF_FILE_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			log_err("%s: %s", path, strerror(errno));
-			close(fd);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (len > WG_CONF_FILE_MAX) {
-		log_err("%s: over %u bytes", path, WG_CONF_FILE_MAX);
-		return -EFBIG;
-	}
-	err = wg_conf_parse(text, len, c);
+	err = wg_conf_parse(text, (size_t)len, c);
 	memset(text, 0, sizeof(text));        /* the private key */
 	if (err < 0)
 		log_err("%s: not usable, see above", path);
