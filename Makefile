@@ -239,7 +239,8 @@ PRESETDIR  ?= $(PREFIX)/lib/systemd/system-preset
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DATADIR    ?= $(PREFIX)/share
-UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-wg.service qubes-vpn-config.path \
+UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-wg.service qubes-vpn-wg-watch.service \
+         qubes-vpn-config.path \
          qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path \
          qubes-vpn-notify-dom0.path qubes-vpn-notify-dom0.service
 # XDG autostart: every desktop session starts the notifier.

@@ -6,7 +6,9 @@
  *
  * Usage: qubes-vpn-configurator [--dir DIR] [--check | --import FILE.ovpn]
  * [--credentials] [--credentials-from FILE|-] (a user with sudo, or the
- * menu entry). Contract: the input is hostile text, read line by line as
+ * menu entry). --import of a WireGuard configuration (an [Interface]
+ * section) checks it with qubes-vpn-wg's parser and writes it to
+ * DIR/wireguard.conf as it is, root:qubes-vpn 0640. Contract: the input is hostile text, read line by line as
  * OpenVPN reads it (bounded: 256 KiB, 254-byte lines); the configuration
  * is replaced only once the whole new one is written and OpenVPN, run as
  * the unit runs it but in an empty network namespace, got past reading it
@@ -58,7 +60,9 @@ CONFIG_DIR "). Creates DIR if missing (mode 0750, group " VPN_USER ").\n"
 "Without --import it opens your editor ($VISUAL, $EDITOR, else a graphical\n"
 "or terminal editor found on PATH) as you, not as root, on a temporary copy\n"
 "(a commented sample when there is no configuration yet).\n"
-"--import FILE takes a provider's .ovpn file as it is. Either way the new\n"
+"--import FILE takes a provider's .ovpn file as it is (a WireGuard file, one\n"
+"with an [Interface] section, is checked as qubes-vpn-wg reads it and\n"
+"written to DIR/" WG_CONFIG_NAME ", mode 0640). Either way the new OpenVPN\n"
 "configuration is normalised: options that are fatal on Linux, run programs,\n"
 "or fight the unit or the kill switch are commented out, each change said\n"
 "and marked in the file. Credentials are asked for when it says\n"
@@ -104,41 +108,105 @@ static const char sample[] =
 "# tls-crypt tls-crypt.key\n";
 /* ---- files ---- */
 
+/* What a WireGuard configuration would refuse, said plainly (warnings on
+ * stderr); the count. */
+static unsigned wg_warnings(const struct wg_conf *wg, int have_openvpn)
+{
+	const char *warn[5];
+	unsigned n = 0, i;
+
+	if (have_openvpn)
+		warn[n++] = CONFIG_NAME " (OpenVPN) is kept but not used: while " WG_CONFIG_NAME
+			    " exists only the WireGuard unit runs; to go back to OpenVPN, remove "
+			    WG_CONFIG_NAME " and run 'sudo systemctl start qubes-vpn.service'";
+	if (!wg_conf_covers_all(wg, AF_INET))
+		warn[n++] = "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to other "
+			    "addresses is refused (dropped in the tunnel)";
+	if (!wg_conf_has_family(wg, AF_INET6))
+		warn[n++] = "no IPv6 Address: downstream IPv6 traffic is refused (blocked)";
+	else if (!wg_conf_covers_all(wg, AF_INET6))
+		warn[n++] = "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
+			    "addresses is refused (dropped in the tunnel)";
+	if (!wg->ndns4 && !wg->ndns6)
+		warn[n++] = "no usable DNS server: downstream DNS is refused (blocked)";
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "warning: %s\n", warn[i]);
+	return n;
+}
+
+static struct wg_conf wg;
+
 /* --check for WireGuard: -1 when dir has no WireGuard configuration (go on
  * with OpenVPN's), otherwise the exit status. The same parser as
  * qubes-vpn-wg up; what it would refuse is an error, traffic the tunnel
  * would not carry a warning. */
 static int check_wireguard(const char *dir, int have_openvpn)
 {
-	static struct wg_conf wg;
-	const char *warn[5];
 	char path[512];
-	unsigned n = 0, i;
+	unsigned n;
 
 	snprintf(path, sizeof(path), "%s/" WG_CONFIG_NAME, dir);
 	if (access(path, F_OK) < 0)
 		return -1;
-	if (have_openvpn)
-		warn[n++] = "both " CONFIG_NAME " and " WG_CONFIG_NAME " exist: only the WireGuard "
-			    "unit runs (it conflicts with OpenVPN's); remove one";
 	if (wg_conf_load(path, &wg) < 0) {
 		printf("%s: not usable by qubes-vpn-wg (see above)\n", path);
 		return 1;
 	}
-	if (!wg_conf_covers_all(&wg, AF_INET))
-		warn[n++] = "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to other "
-			    "addresses is refused (dropped in the tunnel)";
-	if (!wg_conf_has_family(&wg, AF_INET6))
-		warn[n++] = "no IPv6 Address: downstream IPv6 traffic is refused (blocked)";
-	else if (!wg_conf_covers_all(&wg, AF_INET6))
-		warn[n++] = "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
-			    "addresses is refused (dropped in the tunnel)";
-	if (!wg.ndns4 && !wg.ndns6)
-		warn[n++] = "no usable DNS server: downstream DNS is refused (blocked)";
-	memset(&wg, 0, sizeof(wg));
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "warning: %s\n", warn[i]);
+	n = wg_warnings(&wg, have_openvpn);
+	explicit_bzero(&wg, sizeof(wg));
 	printf("%s: %u warning%s\n", path, n, n == 1 ? "" : "s");
+	return 0;
+}
+
+/* A WireGuard configuration to import: wg-quick's format has an
+ * [Interface] line, which no OpenVPN configuration can have. */
+static int is_wireguard(const char *text)
+{
+	static const char section[] = "[interface]";   /* as the parser: any case */
+	const char *p = text;
+	unsigned i;
+
+	for (; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		p += strspn(p, " \t");
+		for (i = 0; section[i] && tolower((unsigned char)p[i]) == section[i]; i++)
+			;
+		if (!section[i])
+			return 1;
+	}
+	return 0;
+}
+
+static int replace_file(const char *dir, const char *name, const char *data, size_t len,
+			mode_t mode, uid_t uid, gid_t gid);
+
+/* --import of a WireGuard configuration: checked by qubes-vpn-wg's own
+ * parser, then written as it is (the private key in it: root, group
+ * qubes-vpn, 0640, renamed over DIR/wireguard.conf, never a link's
+ * target). The key is never printed. Exit status. */
+static int import_wireguard(const char *dir, const char *from, const char *text, size_t len,
+			    int have_openvpn, gid_t gid)
+{
+	unsigned n;
+	int rc;
+
+	printf("%s: a WireGuard configuration (wg-quick's format: it has an [Interface] "
+	       "section)\n", from);
+	rc = wg_conf_parse(text, len, &wg);
+	n = rc < 0 ? 0 : wg_warnings(&wg, have_openvpn);
+	explicit_bzero(&wg, sizeof(wg));
+	if (rc == 0)
+		rc = replace_file(dir, WG_CONFIG_NAME, text, len, 0640, 0, gid);
+	if (rc < 0) {
+		log_err("nothing written: %s", rc == -EINVAL ? "qubes-vpn-wg would refuse it "
+			"(see above)" : strerror(-rc));
+		return 1;
+	}
+	printf("%s/" WG_CONFIG_NAME " written (mode 0640, owner root, group " VPN_USER
+	       ", %u warning%s): qubes-vpn-wg.service runs it from now on, instead of OpenVPN.\n"
+	       "A running qubes-vpn-wg.service restarts with it by itself; otherwise start it "
+	       "with 'sudo systemctl start qubes-vpn-wg.service' (which stops OpenVPN's unit). "
+	       "It starts by itself when the qube starts.\n",
+	       dir, n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -695,6 +763,14 @@ int configurator_main(int argc, char **argv)
 				printf("%s unchanged: nothing replaced\n", conf);
 			return rc < 0;
 		}
+	}
+	if (import && is_wireguard(new)) {
+		if (c.want_creds || cred_from)
+			usage_error("credentials are for OpenVPN: %s is a WireGuard configuration",
+				    import);
+		rc = import_wireguard(dir, import, new, newlen, have_old, vpn_gid);
+		explicit_bzero(new, newlen);
+		return rc;
 	}
 	if (strlen(new) != newlen) {
 		log_err("%s has NUL bytes: it is not an OpenVPN configuration", import ? import : conf);

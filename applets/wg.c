@@ -3,14 +3,17 @@
  * handshake, then connect downstream traffic to it as the OpenVPN hooks do.
  *
  * Usage: qubes-vpn-wg up [--dev IF] [--timeout SECONDS] [CONF]
- *        qubes-vpn-wg down [--dev IF]
- *        qubes-vpn-wg status [--dev IF]
+ *        qubes-vpn-wg down|status|watch [--dev IF]
  * (qubes-vpn-wg.service: wireguard-go creates IF, then `up`; `down` in
- * ExecStopPost). Runs as the unit's user with CAP_NET_ADMIN only.
+ * ExecStopPost; qubes-vpn-wg-watch.service runs `watch` while it is
+ * active). Runs as the units' user with CAP_NET_ADMIN only.
  * Contract: `up` exits 0 only when a handshake with a peer happened and
  * downstream traffic leaves through IF and nowhere else, its DNS only to
  * the configuration's accepted DNS servers; otherwise exit 1 with the
- * gateway blocked. `down` leaves it blocked whatever is already gone. */
+ * gateway blocked. `down` leaves it blocked whatever is already gone.
+ * `watch` changes no route: it records "disconnected" when the peer has
+ * not been heard from for longer than WireGuard's keys live (or IF is
+ * gone), and "connected" again after a new handshake, each once. */
 #include "applets.h"
 #include "../lib/gateway.h"
 #include "../lib/log.h"
@@ -23,24 +26,32 @@
 #include "../lib/wguapi.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
 
 #define WG_DEFAULT_DEV "qubes-vpn-wg"
 #define WG_DEFAULT_CONF "/rw/config/qubes-vpn/wireguard.conf"
 #define WG_DEFAULT_TIMEOUT 20       /* seconds for the first handshake */
-#define WG_KICK_KEEPALIVE 25        /* keepalive while waiting: starts the handshake */
+#define WG_KICK_KEEPALIVE 25        /* keepalive: starts the handshake, then keeps them coming */
 #define WG_POLL_MS 50               /* get=1 while waiting */
 #define WG_UAPI_TIMEOUT_MS 2000     /* one exchange with wireguard-go */
+/* The watchdog. Past REJECT_AFTER_TIME (180 s) after a handshake WireGuard
+ * uses the session's keys no more: without a newer handshake nothing
+ * flows. A live peer has one by then plus our keepalive (25 s, the packet
+ * that starts it) plus one retry (5 s); so does anything it sends us. */
+#define WG_STALE_S (180 + 25 + 5)
+#define WG_WATCH_POLL_MS 5000
+#define WG_STALE_ENV "QUBES_VPN_WG_STALE"   /* tests: shorter, never longer */
 
 static const char usage[] =
 "Usage: qubes-vpn-wg up [--dev IF] [--timeout SECONDS] [CONF]\n"
-"       qubes-vpn-wg down|status [--dev IF]\n"
+"       qubes-vpn-wg down|status|watch [--dev IF]\n"
 "\n"
 "The Qubes VPN gateway with a WireGuard tunnel (see README, \"WireGuard\").\n"
 "CONF: wg-quick's format, mode 0600 (default " WG_DEFAULT_CONF ");\n"
@@ -51,6 +62,10 @@ static const char usage[] =
 "          and DNS into it as the OpenVPN up hook does\n"
 "  down    back to the blocked state\n"
 "  status  IF's peers: endpoint, latest handshake (-1: none), bytes\n"
+"  watch   every 5 s, until stopped: when nothing (handshake or packet) came\n"
+"          from the peer for 210 s, or IF is gone, record disconnected\n"
+"          (traffic stays routed into IF, where it goes nowhere); after a new\n"
+"          handshake, connected again (qubes-vpn-wg-watch.service)\n"
 "Exit status: 0 success, 1 failed (the gateway left blocked), 2 usage error.\n";
 
 struct wg_args {
@@ -58,27 +73,35 @@ struct wg_args {
 	long timeout;
 };
 
+/* "1" .. max decimal seconds, or -1. */
+static long parse_seconds(const char *s, long max)
+{
+	long v = 0;
+
+	for (; *s >= '0' && *s <= '9' && v <= max; s++)
+		v = v * 10 + (*s - '0');
+	return *s || v < 1 || v > max ? -1 : v;
+}
+
 static void parse_args(int argc, char **argv, struct wg_args *a)
 {
-	char *end;
 	int i;
 
 	a->cmd = argc > 1 ? argv[1] : "";
 	a->dev = WG_DEFAULT_DEV;
 	a->conf = NULL;
 	a->timeout = WG_DEFAULT_TIMEOUT;
-	if (strcmp(a->cmd, "up") && strcmp(a->cmd, "down") && strcmp(a->cmd, "status"))
-		usage_error("a command is needed: up, down or status");
+	if (strcmp(a->cmd, "up") && strcmp(a->cmd, "down") && strcmp(a->cmd, "status") &&
+	    strcmp(a->cmd, "watch"))
+		usage_error("a command is needed: up, down, status or watch");
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--dev") && i + 1 < argc) {
 			a->dev = argv[++i];
 			if (!valid_ifname(a->dev))
 				usage_error("--dev: not an interface name");
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc && !strcmp(a->cmd, "up")) {
-			for (end = argv[++i], a->timeout = 0; *end >= '0' && *end <= '9' &&
-			     a->timeout <= 600; end++)
-				a->timeout = a->timeout * 10 + (*end - '0');
-			if (*end || a->timeout < 1 || a->timeout > 600)
+			a->timeout = parse_seconds(argv[++i], 600);
+			if (a->timeout < 0)
 				usage_error("--timeout: seconds from 1 to 600");
 		} else if (argv[i][0] != '-' && !a->conf && !strcmp(a->cmd, "up")) {
 			a->conf = argv[i];
@@ -103,32 +126,37 @@ static char reply[WG_UAPI_REPLY_MAX + 1];
 static struct wg_conf conf;
 static struct wg_uapi_status wgst;
 
-/* One request to wireguard-go and its parsed reply: 0, or -errno. */
+/* One request to wireguard-go and its parsed reply: 0, or -errno. what
+ * names it in the one message on failure; NULL: no message. */
 static int uapi(const char *dev, const char *what, int len, struct wg_uapi_status *st)
 {
 	int n, err;
 
 	if (len < 0) {
-		log_err("%s: the request does not fit (%s)", what, strerror(-len));
+		if (what)
+			log_err("%s: the request does not fit (%s)", what, strerror(-len));
 		return len;
 	}
 	n = wg_uapi_exchange(dev, req, (size_t)len, reply, sizeof(reply), WG_UAPI_TIMEOUT_MS);
 	memset(req, 0, sizeof(req));          /* it may hold the private key */
-	if (n == -ENOENT || n == -ECONNREFUSED) {
+	err = n < 0 ? n : wg_uapi_parse_reply(reply, (size_t)n, st);
+	if (!what || !err)
+		return err;
+	if (n == -ENOENT || n == -ECONNREFUSED)
 		log_err("%s: no wireguard-go serves %s (" WG_UAPI_DIR "/%s.sock: %s)", what, dev,
 			dev, strerror(-n));
-		return n;
-	}
-	if (n < 0) {
+	else if (n < 0)
 		log_err("%s: wireguard-go's socket for %s: %s", what, dev, strerror(-n));
-		return n;
-	}
-	err = wg_uapi_parse_reply(reply, (size_t)n, st);
-	if (err == -EBADMSG)
+	else if (err == -EBADMSG)
 		log_err("%s: wireguard-go's answer is malformed", what);
-	else if (err < 0)
+	else
 		log_err("%s: wireguard-go refused it: %s", what, strerror(-err));
 	return err;
+}
+
+static int uapi_get(const char *dev, const char *what)
+{
+	return uapi(dev, what, snprintf(req, sizeof(req), "get=1\n\n"), &wgst);
 }
 
 /* The first handshake, or the deadline: wireguard-go sends the kick's
@@ -140,8 +168,7 @@ static int wait_handshake(const char *dev, long timeout_s, unsigned *peer)
 	int err;
 
 	for (;;) {
-		err = uapi(dev, "reading the handshake state", snprintf(req, sizeof(req), "get=1\n\n"),
-			   &wgst);
+		err = uapi_get(dev, "reading the handshake state");
 		if (err < 0)
 			return err;
 		for (i = 0; i < wgst.npeers && i < WG_UAPI_PEERS_MAX; i++)
@@ -180,10 +207,22 @@ static int refuse(const char *dev)
 	return 1;
 }
 
+/* The state file and the event: traffic goes through dev (dns: the VPN's
+ * DNS servers accepted, "" for none). */
+static void record_connected(const char *dev, const char *server, const char *dns)
+{
+	char body[400];
+
+	state_write_connected(dev, server, dns);
+	snprintf(body, sizeof(body), "traffic of attached qubes goes through %s (WireGuard, "
+		 "server %s). DNS: %s", dev, server, dns[0] ? dns : "none usable: blocked");
+	notify_event(dns[0] ? URGENCY_NORMAL : URGENCY_CRITICAL, "Qubes VPN connected", body);
+}
+
 static int wg_up(const struct wg_args *a)
 {
 	struct gw_tunnel t;
-	char dns[256], body[400];
+	char dns[256];
 	unsigned peer = 0, mtu;
 	int err;
 
@@ -199,11 +238,9 @@ static int wg_up(const struct wg_args *a)
 		return refuse(a->dev);
 	log_info("%s configured (MTU %u), waiting up to %ld s for a handshake", a->dev, mtu,
 		 a->timeout);
+	/* The keepalive stays: without traffic a live peer would never
+	 * handshake again, and the watchdog could not tell it from a dead one. */
 	if (wait_handshake(a->dev, a->timeout, &peer) < 0)
-		return refuse(a->dev);
-	/* The kick's keepalive back to what the configuration says. */
-	if (uapi(a->dev, "restoring PersistentKeepalive",
-		 wg_uapi_keepalive_request(&conf, req, sizeof(req)), NULL) < 0)
 		return refuse(a->dev);
 
 	memset(&t, 0, sizeof(t));
@@ -217,34 +254,14 @@ static int wg_up(const struct wg_args *a)
 		return refuse(a->dev);        /* gw_connect() ended blocked */
 
 	tunnel_dns_list(&t, dns, sizeof(dns));
-	state_write_connected(t.dev, wgst.peers[peer].endpoint, dns);
-	snprintf(body, sizeof(body), "traffic of attached qubes goes through %s (WireGuard, "
-		 "server %s). DNS: %s", t.dev, wgst.peers[peer].endpoint,
-		 t.ndns4 + t.ndns6 ? dns : "none usable: blocked");
-	notify_event(t.ndns4 + t.ndns6 ? URGENCY_NORMAL : URGENCY_CRITICAL,
-		     "Qubes VPN connected", body);
+	record_connected(t.dev, wgst.peers[peer].endpoint, dns);
 	memset(&conf, 0, sizeof(conf));
 	return 0;
 }
 
-/* The state file says connected (written by up, under the same lock). */
-static int was_connected(void)
-{
-	char path[RUNDIR_MAX + 8], text[32] = "";
-	int fd, n;
-
-	snprintf(path, sizeof(path), "%s/state", rundir());
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return 0;
-	n = (int)read(fd, text, sizeof(text) - 1);
-	close(fd);
-	return n > 0 && !strncmp(text, "state=connected\n", 16);
-}
-
 static int wg_down(const struct wg_args *a)
 {
-	int connected = was_connected();
+	int connected = state_connected();
 
 	if (gw_blackhole(a->dev) < 0) {
 		notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
@@ -261,12 +278,137 @@ static int wg_down(const struct wg_args *a)
 	return 0;
 }
 
+/* ---- the watchdog ---- */
+
+/* WG_STALE_S, or for tests a shorter $QUBES_VPN_WG_STALE (never in
+ * secure-execution mode; the watch unit unsets it): lowering it can only
+ * make "disconnected" come sooner, never hide one. */
+static long stale_seconds(void)
+{
+	const char *e = getauxval(AT_SECURE) ? NULL : getenv(WG_STALE_ENV);
+	long s = e ? parse_seconds(e, WG_STALE_S) : WG_STALE_S;
+
+	if (s < 0)
+		log_warn("$" WG_STALE_ENV ": not seconds from 1 to %d: ignored", WG_STALE_S);
+	return s < 0 ? WG_STALE_S : s;
+}
+
+/* Under the lock, and only if the state still says connected: blocked,
+ * and the event. 1 when recorded. */
+static int record_disconnected(const char *why)
+{
+	int done;
+
+	gateway_lock();
+	done = state_connected();
+	if (done) {
+		state_write_blocked();
+		notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected", why);
+	}
+	gateway_lock_drop();
+	return done;
+}
+
+/* Under the lock: connected again, if nobody recorded anything since and
+ * table 78 still routes into dev (`down` or `forwarding blackhole` would
+ * have replaced that by the blackhole). 1 when recorded, 0 when it is no
+ * longer ours to say, -1 to try again. */
+static int record_reconnected(const char *dev, const char *server, const char *dns)
+{
+	static struct gw_status gs;
+	int ret = 0;
+
+	gateway_lock();
+	if (state_connected()) {
+		ret = 0;
+	} else if (gw_read_status(&gs) < 0) {
+		ret = -1;
+	} else if (gs.tunnel_route[0] && !strcmp(gs.tunnel_dev[0], dev)) {
+		record_connected(dev, server, dns);
+		ret = 1;
+	} else {
+		log_warn("a new handshake on %s, but table 78 no longer routes into it: "
+			 "staying blocked until the unit connects again", dev);
+	}
+	gateway_lock_drop();
+	return ret;
+}
+
+static int wg_watch(const struct wg_args *a)
+{
+	long stale_ms = stale_seconds() * 1000, poll_ms = stale_ms / 4, now;
+	long seen = now_ms();             /* CLOCK_MONOTONIC ms of the last sign of life */
+	long long hs = -1, hs_down = -1;  /* newest handshake; at our "disconnected" */
+	unsigned long long rx = ~0ULL, sum;
+	char text[1024], state[16], sdev[IF_NAMESIZE], dns[256] = "", why[200];
+	unsigned i, best = 0;
+	int err, last_err = 0, gone, alive;
+
+	if (poll_ms > WG_WATCH_POLL_MS)
+		poll_ms = WG_WATCH_POLL_MS;
+	log_info("watching %s: disconnected after %ld s without a handshake or a packet from "
+		 "the peer", a->dev, stale_ms / 1000);
+	for (;; poll(NULL, 0, (int)poll_ms)) {
+		now = now_ms();
+		err = uapi_get(a->dev, NULL);
+		if (err != last_err && err)
+			log_warn("reading %s from wireguard-go: %s", a->dev, strerror(-err));
+		last_err = err;
+		if (!err) {
+			for (i = 0, best = 0, sum = 0; i < wgst.npeers && i < WG_UAPI_PEERS_MAX; i++) {
+				sum += wgst.peers[i].rx_bytes;
+				if (wgst.peers[i].last_handshake_sec > wgst.peers[best].last_handshake_sec)
+					best = i;
+			}
+			/* Ages on the monotonic clock, as WireGuard keeps its keys:
+			 * a change of the wall clock is no sign of life or death. */
+			if (wgst.npeers && wgst.peers[best].last_handshake_sec != hs) {
+				hs = wgst.peers[best].last_handshake_sec;
+				seen = now - (hs > 0 ? 1000L * (long)((long long)time(NULL) - hs)
+						     : stale_ms + 1);
+				if (seen > now)
+					seen = now;
+			}
+			if (sum != rx && rx != ~0ULL)
+				seen = now;       /* authenticated packets from the peer */
+			rx = sum;
+		}
+		/* No socket: wireguard-go and the device are gone. Any other
+		 * failure to read counts as silence from the peer. */
+		gone = err == -ENOENT || err == -ECONNREFUSED;
+		alive = !gone && now - seen <= stale_ms;
+
+		/* What the state file says now (up, down or we wrote it). */
+		if (state_read(text, sizeof(text)) >= 0 &&
+		    !strcmp(state_value(text, "state", state, sizeof(state)), "connected") &&
+		    !strcmp(state_value(text, "dev", sdev, sizeof(sdev)), a->dev)) {
+			state_value(text, "dns", dns, sizeof(dns));
+			hs_down = -1;
+			if (alive)
+				continue;
+			if (gone)
+				snprintf(why, sizeof(why), "%s is gone (wireguard-go stopped): "
+					 "all traffic of attached qubes is blocked", a->dev);
+			else
+				snprintf(why, sizeof(why), "nothing from the WireGuard server for %ld s: "
+					 "traffic of attached qubes goes into the tunnel and no further",
+					 stale_ms / 1000);
+			if (record_disconnected(why))
+				hs_down = hs;
+		} else if (hs_down >= 0 && alive && !err && hs > hs_down) {
+			if (record_reconnected(a->dev, wgst.peers[best].endpoint, dns) >= 0)
+				hs_down = -1;
+		}
+	}
+	return 0;
+}
+
 static int wg_status(const struct wg_args *a)
 {
 	long long now = (long long)time(NULL);
 	unsigned i;
 
-	if (uapi(a->dev, "reading the device", snprintf(req, sizeof(req), "get=1\n\n"), &wgst) < 0)
+	if (uapi_get(a->dev, "reading the device") < 0)
 		return 1;
 	for (i = 0; i < wgst.npeers && i < WG_UAPI_PEERS_MAX; i++) {
 		const struct wg_uapi_peer *p = &wgst.peers[i];
@@ -291,6 +433,8 @@ int wg_main(int argc, char **argv)
 		return wg_status(&a);
 	if (require_net_admin() < 0)
 		return 1;
+	if (!strcmp(a.cmd, "watch"))
+		return wg_watch(&a);
 	gateway_lock();
 	return !strcmp(a.cmd, "up") ? wg_up(&a) : wg_down(&a);
 }

@@ -85,14 +85,16 @@ static void put_prefix(struct out *o, const struct wg_prefix *p)
 	put_uint(o, "/", p->len);
 }
 
-static int keepalive_of(const struct wg_peer *p, int min)
+/* The configured keepalive, or every max seconds if that is rarer (off
+ * included); max 0: as configured. */
+static int keepalive_of(const struct wg_peer *p, int max)
 {
 	int k = p->keepalive < 0 ? 0 : p->keepalive;
 
-	return k < min ? min : k;
+	return max && (!k || k > max) ? max : k;
 }
 
-int wg_uapi_set_request(const struct wg_conf *c, int keepalive_min, char *out, size_t size)
+int wg_uapi_set_request(const struct wg_conf *c, int keepalive_max, char *out, size_t size)
 {
 	struct out o = { out, 0, size, size ? 0 : -EMSGSIZE };
 	const struct wg_peer *p;
@@ -112,26 +114,10 @@ int wg_uapi_set_request(const struct wg_conf *c, int keepalive_min, char *out, s
 		if (p->endpoint.family)
 			put_endpoint(&o, &p->endpoint);
 		put_uint(&o, "persistent_keepalive_interval=",
-			 (unsigned long)keepalive_of(p, p->endpoint.family ? keepalive_min : 0));
+			 (unsigned long)keepalive_of(p, p->endpoint.family ? keepalive_max : 0));
 		put(&o, "replace_allowed_ips=true\n");
 		for (j = 0; j < p->nallowed; j++)
 			put_prefix(&o, &p->allowed[j]);
-	}
-	put(&o, "\n");
-	return o.err ? o.err : (int)o.len;
-}
-
-int wg_uapi_keepalive_request(const struct wg_conf *c, char *out, size_t size)
-{
-	struct out o = { out, 0, size, size ? 0 : -EMSGSIZE };
-	unsigned i;
-
-	put(&o, "set=1\n");
-	for (i = 0; i < c->npeers; i++) {
-		put_hex_key(&o, "public_key=", c->peers[i].public_key);
-		put(&o, "update_only=true\n");
-		put_uint(&o, "persistent_keepalive_interval=",
-			 (unsigned long)keepalive_of(&c->peers[i], 0));
 	}
 	put(&o, "\n");
 	return o.err ? o.err : (int)o.len;

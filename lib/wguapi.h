@@ -14,13 +14,11 @@
 
 /* The set=1 request that makes the device exactly c: private key, listen
  * port and fwmark, every peer replaced with its keys, endpoint, keepalive
- * and allowed IPs. keepalive_min > 0 raises each peer's keepalive to at
- * least that (0 or off included), so that the first handshake starts
- * without waiting for traffic. Returns the length, or -EMSGSIZE. */
-int wg_uapi_set_request(const struct wg_conf *c, int keepalive_min, char *out, size_t size);
-
-/* The set=1 request that sets every peer's keepalive back to c's. */
-int wg_uapi_keepalive_request(const struct wg_conf *c, char *out, size_t size);
+ * and allowed IPs. keepalive_max > 0: each peer with an endpoint sends a
+ * keepalive at least every keepalive_max seconds (off included), so that
+ * the first handshake starts without waiting for traffic and later ones
+ * keep coming. Returns the length, or -EMSGSIZE. */
+int wg_uapi_set_request(const struct wg_conf *c, int keepalive_max, char *out, size_t size);
 
 /* What get=1 says about the peers, as far as we use it. */
 #define WG_UAPI_PEERS_MAX 64

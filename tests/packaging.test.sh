@@ -17,7 +17,7 @@ check_eq "the binary offers exactly the listed applets" \
 sbin_links=$(for a in $APPLETS; do printf './usr/sbin/qubes-vpn-%s ' "$a"; done)
 make -s -C "$TOP" install BIN="$QV" DESTDIR="$D" PREFIX=/usr >/dev/null
 check_eq "make install: exactly these files" "$(cd "$D" && find . \( -type f -o -type l \) | LC_ALL=C sort | tr '\n' ' ')" \
-"./etc/xdg/autostart/qubes-vpn-notifier.desktop ./usr/lib/systemd/system-preset/75-qubes-vpn.preset ./usr/lib/systemd/system/qubes-network.service.d/30-qubes-vpn.conf ./usr/lib/systemd/system/qubes-vpn-config.path ./usr/lib/systemd/system/qubes-vpn-forwarding.service ./usr/lib/systemd/system/qubes-vpn-notify-dom0.path ./usr/lib/systemd/system/qubes-vpn-notify-dom0.service ./usr/lib/systemd/system/qubes-vpn-resolv.path ./usr/lib/systemd/system/qubes-vpn-resolv.service ./usr/lib/systemd/system/qubes-vpn-restart.service ./usr/lib/systemd/system/qubes-vpn-wg.service ./usr/lib/systemd/system/qubes-vpn.service ./usr/lib/sysusers.d/qubes-vpn.conf ./usr/lib/tmpfiles.d/qubes-vpn.conf ./usr/sbin/qubes-vpn ${sbin_links}./usr/share/applications/qubes-vpn-configurator.desktop ./usr/share/doc/qubes-vpn/README.md "
+"./etc/xdg/autostart/qubes-vpn-notifier.desktop ./usr/lib/systemd/system-preset/75-qubes-vpn.preset ./usr/lib/systemd/system/qubes-network.service.d/30-qubes-vpn.conf ./usr/lib/systemd/system/qubes-vpn-config.path ./usr/lib/systemd/system/qubes-vpn-forwarding.service ./usr/lib/systemd/system/qubes-vpn-notify-dom0.path ./usr/lib/systemd/system/qubes-vpn-notify-dom0.service ./usr/lib/systemd/system/qubes-vpn-resolv.path ./usr/lib/systemd/system/qubes-vpn-resolv.service ./usr/lib/systemd/system/qubes-vpn-restart.service ./usr/lib/systemd/system/qubes-vpn-wg-watch.service ./usr/lib/systemd/system/qubes-vpn-wg.service ./usr/lib/systemd/system/qubes-vpn.service ./usr/lib/sysusers.d/qubes-vpn.conf ./usr/lib/tmpfiles.d/qubes-vpn.conf ./usr/sbin/qubes-vpn ${sbin_links}./usr/share/applications/qubes-vpn-configurator.desktop ./usr/share/doc/qubes-vpn/README.md "
 check_eq "binary 0755, units and data 0644" \
 	"$(stat -c %a "$D/usr/sbin/qubes-vpn" "$D/usr/lib/systemd/system/qubes-vpn.service" "$D/usr/lib/sysusers.d/qubes-vpn.conf" | tr '\n' ' ')" "755 644 644 "
 check_eq "applet links are relative links to qubes-vpn" \
@@ -38,7 +38,7 @@ cp /usr/bin/systemctl "$S/usr/bin/"
 printf '#!/bin/sh\n' >"$S/usr/sbin/openvpn"
 chmod 755 "$S/usr/sbin/openvpn"
 cp "$S/usr/sbin/openvpn" "$S/usr/bin/wireguard-go"
-units="qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-wg.service qubes-vpn-config.path qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path qubes-vpn-notify-dom0.path qubes-vpn-notify-dom0.service"
+units="qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-wg.service qubes-vpn-wg-watch.service qubes-vpn-config.path qubes-vpn-restart.service qubes-vpn-resolv.service qubes-vpn-resolv.path qubes-vpn-notify-dom0.path qubes-vpn-notify-dom0.service"
 out=$(cd "$S/usr/lib/systemd/system" && systemd-analyze verify --root="$S" $units 2>&1)
 check "systemd-analyze verify passes on every unit" [ -z "$out" ]
 [ -n "$out" ] && echo "$out" | sed 's/^/#   /'
@@ -57,6 +57,8 @@ check_contains "kill switch after Qubes' base firewall" "$(cat "$fwd")" "After=q
 check_contains "OpenVPN: options after --config, so the configuration cannot override them" \
 	"$(grep ^ExecStart= "$vpn")" \
 	"--config qubes-vpn.conf --route-noexec --script-security 2 --up /usr/sbin/qubes-vpn-up --down /usr/sbin/qubes-vpn-down --up-restart --persist-tun"
+check_contains "OpenVPN's unit does not start where a WireGuard configuration exists (WireGuard's precedence)" \
+	"$(cat "$vpn")" "ConditionPathExists=!/rw/config/qubes-vpn/wireguard.conf"
 check_contains "OpenVPN runs as the qubes-vpn user" "$(cat "$vpn")" "User=qubes-vpn"
 check_contains "... holding CAP_NET_ADMIN and nothing else" "$(grep ^CapabilityBoundingSet= "$vpn")" \
 	"CapabilityBoundingSet=CAP_NET_ADMIN"

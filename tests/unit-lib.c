@@ -527,12 +527,16 @@ static void test_wgconf(void)
 		       "publickey = " KEY_B "\r\nendpoint=192.0.2.1:1\r\n") == 0 &&
 	      wgc.addr[0].len == 32 && wgc.listen_port == -1 && wgc.peers[0].keepalive == -1);
 	n = wg_uapi_set_request(&wgc, 25, buf, sizeof(buf));
-	check("uapi: the kick raises an unset keepalive to 25",
+	check("uapi: the kick makes an unset keepalive 25",
 	      n > 0 && strstr(buf, "persistent_keepalive_interval=25\n"));
-	n = wg_uapi_keepalive_request(&wgc, buf, sizeof(buf));
-	check_str("uapi: ... and the request that puts it back",
-		  n > 0 ? buf : "", "set=1\npublic_key=" KEY_B_HEX "\nupdate_only=true\n"
-		  "persistent_keepalive_interval=0\n\n");
+	wgc.peers[0].keepalive = 60;
+	n = wg_uapi_set_request(&wgc, 25, buf, sizeof(buf));
+	check("uapi: ... and a rarer one 25",
+	      n > 0 && strstr(buf, "persistent_keepalive_interval=25\n"));
+	wgc.peers[0].keepalive = 10;
+	n = wg_uapi_set_request(&wgc, 25, buf, sizeof(buf));
+	check("uapi: ... but keeps a more frequent one",
+	      n > 0 && strstr(buf, "persistent_keepalive_interval=10\n"));
 	check("wgconf: without ::/0 it says so", !wg_conf_covers_all(&wgc, AF_INET6));
 
 	check("wgconf: PostUp refused", wg_parse_with("PostUp = iptables -F", "") == -EINVAL);

@@ -71,9 +71,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n < 0)
 		abort();                  /* every accepted configuration fits */
 	check_request(req, (size_t)n);
-	n = wg_uapi_keepalive_request(&conf, req, sizeof(req));
-	if (n < 0)
-		abort();
-	check_request(req, (size_t)n);
 	return 0;
 }
