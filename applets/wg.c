@@ -10,18 +10,22 @@
  * Contract: `up` exits 0 only when a handshake with a peer happened and
  * downstream traffic leaves through IF and nowhere else, its DNS only to
  * the configuration's accepted DNS servers; otherwise exit 1 with the
- * gateway blocked. `down` leaves it blocked whatever is already gone. */
+ * gateway blocked (also when an Endpoint's host name does not resolve:
+ * that is done before anything else). `down` leaves it blocked whatever
+ * is already gone. */
 #include "applets.h"
 #include "../lib/gateway.h"
 #include "../lib/log.h"
 #include "../lib/notify.h"
 #include "../lib/ovpnenv.h"
+#include "../lib/resolver.h"
 #include "../lib/rundir.h"
 #include "../lib/tunnel.h"
 #include "../lib/wgconf.h"
 #include "../lib/wgdev.h"
 #include "../lib/wguapi.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -37,6 +41,7 @@
 #define WG_KICK_KEEPALIVE 25        /* keepalive while waiting: starts the handshake */
 #define WG_POLL_MS 50               /* get=1 while waiting */
 #define WG_UAPI_TIMEOUT_MS 2000     /* one exchange with wireguard-go */
+#define WG_RESOLVE_TIMEOUT_MS 5000  /* one Endpoint's host name */
 
 static const char usage[] =
 "Usage: qubes-vpn-wg up [--dev IF] [--timeout SECONDS] [CONF]\n"
@@ -44,7 +49,9 @@ static const char usage[] =
 "\n"
 "The Qubes VPN gateway with a WireGuard tunnel (see README, \"WireGuard\").\n"
 "CONF: wg-quick's format, mode 0600 (default " WG_DEFAULT_CONF ");\n"
-"no PreUp/PostUp/PreDown/PostDown; Endpoint an IP address.\n"
+"no PreUp/PostUp/PreDown/PostDown. An Endpoint given by host name is\n"
+"resolved once, before anything else: /etc/hosts, then the nameservers of\n"
+"/etc/resolv.conf (the NetVM's while the gateway is blocked), IPv4 first.\n"
 "  up      configure IF (default " WG_DEFAULT_DEV ") through wireguard-go's\n"
 "          socket " WG_UAPI_DIR "/IF.sock, its addresses, MTU and link;\n"
 "          after a handshake (SECONDS, default 20) route downstream traffic\n"
@@ -180,6 +187,35 @@ static int refuse(const char *dev)
 	return 1;
 }
 
+/* Each Endpoint given by host name to one address, before anything
+ * touches the device or routes: one line naming the host and the reason
+ * when it cannot be, one naming the address taken when it can. */
+static int resolve_endpoints(struct wg_conf *c)
+{
+	char addr[INET6_ADDRSTRLEN], from[INET6_ADDRSTRLEN];
+	struct dns_addr found, via;
+	unsigned i;
+	int err;
+
+	for (i = 0; i < c->npeers; i++) {
+		if (!c->endpoint_host[i][0])
+			continue;
+		err = dns_resolve(c->endpoint_host[i], WG_RESOLVE_TIMEOUT_MS, &found, &via);
+		if (err < 0) {
+			log_err("Endpoint %s: cannot resolve it: %s", c->endpoint_host[i], dns_strerror(err));
+			return err;
+		}
+		c->peers[i].endpoint.family = found.family;
+		memcpy(c->peers[i].endpoint.addr, found.addr, sizeof(found.addr));
+		inet_ntop(found.family, found.addr, addr, sizeof(addr));
+		if (via.family)
+			inet_ntop(via.family, via.addr, from, sizeof(from));
+		log_info("Endpoint %s is %s (%s%s)", c->endpoint_host[i], addr,
+			 via.family ? "nameserver " : "", via.family ? from : dns_hosts_path());
+	}
+	return 0;
+}
+
 static int wg_up(const struct wg_args *a)
 {
 	struct gw_tunnel t;
@@ -187,7 +223,7 @@ static int wg_up(const struct wg_args *a)
 	unsigned peer = 0, mtu;
 	int err;
 
-	if (wg_conf_load(a->conf, &conf) < 0)
+	if (wg_conf_load(a->conf, &conf) < 0 || resolve_endpoints(&conf) < 0)
 		return refuse(a->dev);
 	warn_allowed(&conf);
 	err = uapi(a->dev, "configuring the device",

@@ -549,8 +549,24 @@ static void test_wgconf(void)
 	check("wgconf: a key before any section refused", wg_parse("PrivateKey = " KEY_A "\n") == -EINVAL);
 	check("wgconf: a line without '=' refused", wg_parse_with("Address", "") == -EINVAL);
 	check("wgconf: Table and SaveConfig are ignored", wg_parse_with("Table = 1234\nSaveConfig = true", "") == 0);
-	check("wgconf: an Endpoint host name refused (not resolved)",
-	      wg_parse_with("", "Endpoint = vpn.example.com:51820") == -EINVAL);
+	check("wgconf: an Endpoint host name is kept for up to resolve",
+	      wg_parse_with("", "Endpoint = Vpn-1.example.com:51820") == 0 &&
+	      !strcmp(wgc.endpoint_host[0], "Vpn-1.example.com") && !wgc.peers[0].endpoint.family &&
+	      wgc.peers[0].endpoint.port == 51820);
+	check("wgconf: ... and forgotten when a later Endpoint gives an address",
+	      wg_parse_with("", "Endpoint = vpn.example.com:1\nEndpoint = 1.2.3.4:5") == 0 &&
+	      !wgc.endpoint_host[0][0] && wgc.peers[0].endpoint.family == AF_INET);
+	check("wgconf: a host-name Endpoint alone is an endpoint",
+	      wg_parse("[Interface]\nPrivateKey = " KEY_A "\nAddress = 10.0.0.2\n[Peer]\nPublicKey = "
+		       KEY_B "\nEndpoint = vpn.example.com:51820\n") == 0);
+	check("wgconf: an Endpoint host name with '_' refused",
+	      wg_parse_with("", "Endpoint = vpn_1.example.com:51820") == -EINVAL);
+	check("wgconf: an Endpoint host name without a port refused",
+	      wg_parse_with("", "Endpoint = vpn.example.com") == -EINVAL);
+	check("wgconf: an Endpoint host name in brackets refused",
+	      wg_parse_with("", "Endpoint = [vpn.example.com]:51820") == -EINVAL);
+	check("wgconf: an IPv4 address out of range is no host name",
+	      wg_parse_with("", "Endpoint = 1.2.3.256:51820") == -EINVAL);
 	check("wgconf: Endpoint port 0 refused", wg_parse_with("", "Endpoint = 1.2.3.4:0") == -EINVAL);
 	check("wgconf: Endpoint port 65536 refused", wg_parse_with("", "Endpoint = 1.2.3.4:65536") == -EINVAL);
 	check("wgconf: Endpoint IPv6 without brackets refused", wg_parse_with("", "Endpoint = 2001:db8::1:51820") == -EINVAL);
