@@ -91,11 +91,14 @@ $(KHDR_DIR)/.stamp:
 
 # Reproducible: no path of either tree, no build id, no timestamp ends up
 # in the binary, so two checkouts anywhere give the same bytes.
-MUSL_OPT   := -Os -ffunction-sections -fdata-sections -fstack-protector-strong \
+# -Oz and -fno-pie: the binary is linked static, not static-pie (ET_EXEC),
+# so position-independent code only costs bytes; -Oz over -Os saves the
+# rest (128,648 bytes against 132,744 at the commit that chose them).
+MUSL_OPT   := -Oz -fno-pie -ffunction-sections -fdata-sections -fstack-protector-strong \
               -fno-asynchronous-unwind-tables -fno-unwind-tables \
               -ffile-prefix-map=$(CURDIR)=. -ffile-prefix-map=$(MNL_TREE)=libmnl
 MUSL_FLAGS := $(WARN) $(MUSL_OPT) -I$(KHDR_DIR) -I$(MNL_TREE)/include
-MUSL_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none
+MUSL_LDFLAGS := -static -no-pie -s -Wl,--gc-sections -Wl,--build-id=none
 # The compilers' names (.comment) go too: packaging tools strip them, and
 # the binary a package ships must be the bytes `make static` built.
 STRIP      ?= strip

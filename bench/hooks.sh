@@ -8,6 +8,8 @@
 # daemon does in a qube. Prints both medians and their ratio, and the
 # processes the hooks create (strace, a separate run). Not a test.
 #   bench/hooks.sh [ROUNDS]   (default 200; QV=path picks the binary)
+# Also the median of a static no-op process started the same way: the
+# floor of start and exit every hook pays.
 . "$(dirname "$0")/../tests/lib.sh"
 
 ROUNDS=${1:-200}
@@ -47,6 +49,13 @@ printf 'dev=tun0\nscript_type=down\nscript_context=init\nQUBES_VPN_RUNDIR=%s\n' 
 echo "PATH=/usr/sbin:/usr/bin:/sbin:/bin" >"$TMP/path.env"
 ARGS="tun0 1500 0 10.8.0.2 255.255.255.0 init"
 IP=$(command -v ip) NFT=$(command -v nft)
+# The floor every hook pays: starting and ending a static no-op process
+# the same way (musl, as the release binary; skipped without musl-gcc).
+NULL=
+if command -v musl-gcc >/dev/null &&
+	printf 'int main(void) { return 0; }\n' | musl-gcc -static -Os -s -x c -o "$TMP/null" -; then
+	NULL="null|$TMP/path.env|$TMP/null"
+fi
 cat >"$TMP/plan" <<EOF2
 up|$TMP/up.env|$QV up $ARGS
 down|$TMP/down.env|$QV down $ARGS
@@ -59,6 +68,7 @@ ipdown|$TMP/path.env|$IP -6 route del default dev tun0 table 78 metric 100
 ipdown|$TMP/path.env|$NFT add table inet qubes-vpn-dns { flags dormant ; }
 ipdown|$TMP/path.env|$IP link set tun0 group 0
 EOF2
+[ -z "$NULL" ] || echo "$NULL" >>"$TMP/plan"
 nsx "$NS" "$TOP/build/tests/timeseq" 1 "$TMP/plan" >/dev/null 2>&1   # warm-up round
 nsx "$NS" "$TOP/build/tests/timeseq" "$ROUNDS" "$TMP/plan" >"$TMP/times" 2>"$TMP/err" ||
 	{ cat "$TMP/err"; exit 1; }
@@ -71,6 +81,8 @@ echo "rounds:                          $ROUNDS (alternating, same namespace, rea
 echo "qubes-vpn up + down:             median $ours us (up $(phase_median "$TMP/times" up), down $(phase_median "$TMP/times" down))"
 echo "ip/nft command sequence:         median $base us (up $(phase_median "$TMP/times" ipup), down $(phase_median "$TMP/times" ipdown))"
 awk -v a="$ours" -v b="$base" 'BEGIN { printf "ratio (ip/nft over qubes-vpn):   %.1fx\n", b / a }'
+[ -n "$NULL" ] &&
+	echo "static no-op process:           median $(phase_median "$TMP/times" null) us (the start and exit each hook pays)"
 grep -q "read /qubes-netvm-primary-dns" "$TMP/qubesdb.log" ||
 	echo "bench/hooks: WARNING: the up hook did not read the fake QubesDB"
 # Processes the hooks create (fork, vfork, clone): one up and one down,
