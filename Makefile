@@ -132,8 +132,8 @@ $(O)/tests/unit: tests/unit.c tests/golden.h $(UNIT_OBJS)
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(MNL_CFLAGS) -MMD -MP -o $@ tests/unit.c $(UNIT_OBJS) $(MNL_LIBS)
 
 # unit-lib.c tests lib/'s pure parsers (ovpnenv on the fixtures, the
-# sanitizer, the notification message).
-UNIT_LIB_OBJS := $(call lib,ovpnenv ovpnconf log rundir sanitize message wgconf wguapi) $(O)/nl/nl.o
+# sanitizer, the notification message, the DNS stub).
+UNIT_LIB_OBJS := $(call lib,ovpnenv ovpnconf log rundir sanitize message wgconf wguapi resolver) $(O)/nl/nl.o
 
 $(O)/tests/unit-lib: tests/unit-lib.c $(UNIT_LIB_OBJS)
 	@mkdir -p $(O)/tests
@@ -176,7 +176,7 @@ build/tests/fakeqdb: tests/fakeqdb.c
 # working copy of its corpus; `make fuzz-short` (part of check) replays the
 # corpus and regression inputs and fuzzes each for a few seconds.
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := ovpnenv text nlreply qubesdb ovpnconf wgconf wguapi
+FUZZ_TARGETS := ovpnenv text nlreply qubesdb ovpnconf wgconf wguapi dnsreply
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -std=gnu99 -Wall -Wextra -Werror
@@ -185,8 +185,9 @@ FUZZ_SRC_text    := lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c lib/sanitize.c 
 FUZZ_SRC_nlreply := $(sort $(wildcard nl/*.c))
 FUZZ_SRC_qubesdb := lib/qubesdb.c lib/log.c lib/rundir.c nl/nl.c
 FUZZ_SRC_ovpnconf := lib/ovpnconf.c lib/log.c lib/rundir.c lib/sanitize.c nl/nl.c
-FUZZ_SRC_wgconf  := lib/wgconf.c lib/wguapi.c lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c
+FUZZ_SRC_wgconf  := lib/wgconf.c lib/wguapi.c lib/ovpnenv.c lib/resolver.c lib/log.c lib/rundir.c nl/nl.c
 FUZZ_SRC_wguapi  := lib/wguapi.c
+FUZZ_SRC_dnsreply := lib/resolver.c lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c
 
 build/fuzz/%: tests/fuzz/%.c $(SRCS) $(wildcard lib/*.h nl/*.h)
 	@mkdir -p build/fuzz

@@ -24,12 +24,12 @@
 #include "../lib/helper.h"
 #include "../lib/ovpnenv.h"
 #include "../lib/qubesdb.h"
+#include "../lib/resolver.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -188,7 +188,7 @@ int resolv_main(int argc, char **argv)
 	static char *const dnat[] = { QUBES_DNAT_TO_NS, NULL };
 	static char *const reload[] = { "systemctl", "--no-block", "try-reload-or-restart",
 					"qubes-firewall.service", NULL };
-	const char *path = getenv("QUBES_VPN_RESOLV_CONF");
+	const char *path = dns_resolv_conf_path();
 	char text[RESOLV_MAX], now[RESOLV_MAX], why[128];
 	int round, err;
 
@@ -198,8 +198,6 @@ int resolv_main(int argc, char **argv)
 	}
 	if (argc > 1)
 		usage_error("unexpected argument '%s'", argv[1]);
-	if (!path || path[0] != '/')
-		path = "/etc/resolv.conf";
 
 	/* A state change while Qubes' code runs is picked up here: the path
 	 * unit does not start a service that is still running again. */

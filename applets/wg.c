@@ -10,7 +10,9 @@
  * Contract: `up` exits 0 only when a handshake with a peer happened and
  * downstream traffic leaves through IF and nowhere else, its DNS only to
  * the configuration's accepted DNS servers; otherwise exit 1 with the
- * gateway blocked. `down` leaves it blocked whatever is already gone.
+ * gateway blocked (also when an Endpoint's host name does not resolve:
+ * that is done before anything else). `down` leaves it blocked whatever
+ * is already gone.
  * `watch` changes no route: it records "disconnected" when the peer has
  * not been heard from for longer than WireGuard's keys live (or IF is
  * gone), and "connected" again after a new handshake, each once. */
@@ -19,12 +21,14 @@
 #include "../lib/log.h"
 #include "../lib/notify.h"
 #include "../lib/ovpnenv.h"
+#include "../lib/resolver.h"
 #include "../lib/rundir.h"
 #include "../lib/tunnel.h"
 #include "../lib/wgconf.h"
 #include "../lib/wgdev.h"
 #include "../lib/wguapi.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -48,6 +52,7 @@
 #define WG_STALE_S (180 + 25 + 5)
 #define WG_WATCH_POLL_MS 5000
 #define WG_STALE_ENV "QUBES_VPN_WG_STALE"   /* tests: shorter, never longer */
+#define WG_RESOLVE_TIMEOUT_MS 5000  /* one Endpoint's host name */
 
 static const char usage[] =
 "Usage: qubes-vpn-wg up [--dev IF] [--timeout SECONDS] [CONF]\n"
@@ -55,7 +60,9 @@ static const char usage[] =
 "\n"
 "The Qubes VPN gateway with a WireGuard tunnel (see README, \"WireGuard\").\n"
 "CONF: wg-quick's format, mode 0600 (default " WG_DEFAULT_CONF ");\n"
-"no PreUp/PostUp/PreDown/PostDown; Endpoint an IP address.\n"
+"no PreUp/PostUp/PreDown/PostDown. An Endpoint given by host name is\n"
+"resolved once, before anything else: /etc/hosts, then the nameservers of\n"
+"/etc/resolv.conf (the NetVM's while the gateway is blocked), IPv4 first.\n"
 "  up      configure IF (default " WG_DEFAULT_DEV ") through wireguard-go's\n"
 "          socket " WG_UAPI_DIR "/IF.sock, its addresses, MTU and link;\n"
 "          after a handshake (SECONDS, default 20) route downstream traffic\n"
@@ -219,6 +226,35 @@ static void record_connected(const char *dev, const char *server, const char *dn
 	notify_event(dns[0] ? URGENCY_NORMAL : URGENCY_CRITICAL, "Qubes VPN connected", body);
 }
 
+/* Each Endpoint given by host name to one address, before anything
+ * touches the device or routes: one line naming the host and the reason
+ * when it cannot be, one naming the address taken when it can. */
+static int resolve_endpoints(struct wg_conf *c)
+{
+	char addr[INET6_ADDRSTRLEN], from[INET6_ADDRSTRLEN];
+	struct dns_addr found, via;
+	unsigned i;
+	int err;
+
+	for (i = 0; i < c->npeers; i++) {
+		if (!c->endpoint_host[i][0])
+			continue;
+		err = dns_resolve(c->endpoint_host[i], WG_RESOLVE_TIMEOUT_MS, &found, &via);
+		if (err < 0) {
+			log_err("Endpoint %s: cannot resolve it: %s", c->endpoint_host[i], dns_strerror(err));
+			return err;
+		}
+		c->peers[i].endpoint.family = found.family;
+		memcpy(c->peers[i].endpoint.addr, found.addr, sizeof(found.addr));
+		inet_ntop(found.family, found.addr, addr, sizeof(addr));
+		if (via.family)
+			inet_ntop(via.family, via.addr, from, sizeof(from));
+		log_info("Endpoint %s is %s (%s%s)", c->endpoint_host[i], addr,
+			 via.family ? "nameserver " : "", via.family ? from : dns_hosts_path());
+	}
+	return 0;
+}
+
 static int wg_up(const struct wg_args *a)
 {
 	struct gw_tunnel t;
@@ -226,7 +262,7 @@ static int wg_up(const struct wg_args *a)
 	unsigned peer = 0, mtu;
 	int err;
 
-	if (wg_conf_load(a->conf, &conf) < 0)
+	if (wg_conf_load(a->conf, &conf) < 0 || resolve_endpoints(&conf) < 0)
 		return refuse(a->dev);
 	warn_allowed(&conf);
 	err = uapi(a->dev, "configuring the device",

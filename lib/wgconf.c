@@ -145,20 +145,21 @@ static int parse_prefix(char *s, struct wg_prefix *p)
 	return 0;
 }
 
-/* HOST:PORT with an IPv4 literal, or [IPV6]:PORT. Host names are not
- * resolved (see README, "WireGuard"): -EADDRNOTAVAIL says so. */
-static int parse_endpoint(char *s, struct wg_endpoint *ep)
+/* IPV4:PORT, [IPV6]:PORT, or HOSTNAME:PORT with the name (dns_valid_name)
+ * kept in host for `up` to resolve. */
+static int parse_endpoint(char *s, struct wg_endpoint *ep, char host[DNS_NAME_MAX + 1])
 {
-	char *colon, *host = s;
+	char *colon, *name = s;
 	unsigned long port;
 
 	memset(ep, 0, sizeof(*ep));
+	host[0] = '\0';
 	if (s[0] == '[') {
 		colon = strchr(s, ']');
 		if (!colon || colon[1] != ':')
 			return -EINVAL;
 		*colon++ = '\0';
-		host = s + 1;
+		name = s + 1;
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon)
@@ -168,13 +169,13 @@ static int parse_endpoint(char *s, struct wg_endpoint *ep)
 	if (parse_uint(colon + 1, 65535, &port) < 0 || port == 0)
 		return -EINVAL;
 	ep->port = (uint16_t)port;
-	if (s[0] != '[' && parse_ipv4(host, (struct in_addr *)ep->addr))
+	if (s[0] == '[')
+		ep->family = parse_ipv6(name, (struct in6_addr *)ep->addr) ? AF_INET6 : 0;
+	else if (parse_ipv4(name, (struct in_addr *)ep->addr))
 		ep->family = AF_INET;
-	else if (s[0] == '[' && parse_ipv6(host, (struct in6_addr *)ep->addr))
-		ep->family = AF_INET6;
-	else
-		return s[0] == '[' ? -EINVAL : -EADDRNOTAVAIL;
-	return 0;
+	else if (dns_valid_name(name))
+		memcpy(host, name, strlen(name) + 1);
+	return ep->family || host[0] ? 0 : -EINVAL;
 }
 
 static int parse_key_value(const char *v, uint8_t key[WG_KEY_LEN])
@@ -322,7 +323,6 @@ static int peer_key(struct parser *p, char *v)
 {
 	struct wg_peer *peer = &p->c->peers[p->c->npeers - 1];
 	unsigned long n;
-	int err;
 
 	if (same_nocase(p->key, "AllowedIPs"))
 		return add_prefixes(p, v, peer->allowed, &peer->nallowed, WG_ALLOWED_MAX);
@@ -339,12 +339,9 @@ static int peer_key(struct parser *p, char *v)
 			return bad(p, "not a base64 WireGuard key (44 characters)");
 		peer->has_preshared_key = 1;
 	} else if (same_nocase(p->key, "Endpoint")) {
-		err = parse_endpoint(v, &peer->endpoint);
-		if (err == -EADDRNOTAVAIL)
-			return bad(p, "host names are not resolved by qubes-vpn: give the server's "
-				   "IP address (HOST:PORT or [IPV6]:PORT)");
-		if (err < 0)
-			return bad(p, "not IPV4:PORT or [IPV6]:PORT");
+		if (parse_endpoint(v, &peer->endpoint, p->c->endpoint_host[p->c->npeers - 1]) < 0)
+			return bad(p, "not IPV4:PORT, [IPV6]:PORT or HOSTNAME:PORT (a port from 1 "
+				   "to 65535)");
 	} else if (same_nocase(p->key, "PersistentKeepalive")) {
 		if (same_nocase(v, "off"))
 			n = 0;
@@ -427,7 +424,7 @@ static int check_conf(const struct wg_conf *c)
 			log_err("[Peer] %u has no PublicKey", i + 1);
 			return -EINVAL;
 		}
-		if (c->peers[i].endpoint.family)
+		if (c->peers[i].endpoint.family || c->endpoint_host[i][0])
 			with_endpoint++;
 	}
 	if (!with_endpoint) {

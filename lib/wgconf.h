@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include "../nl/wg.h"
+#include "resolver.h"
 
 #define WG_KEY_B64_LEN 44         /* base64 of 32 bytes, one '=' */
 #define WG_CONF_FILE_MAX 65536    /* bigger files are refused */
@@ -31,6 +32,9 @@ struct wg_conf {
 	struct in6_addr dns6[WG_CONF_DNS_MAX];
 	unsigned npeers;
 	struct wg_peer peers[WG_PEERS_MAX];
+	/* An Endpoint given by host name ("" otherwise): the peer's endpoint
+	 * has family 0 until `up` resolves it (dns_resolve) and fills it in. */
+	char endpoint_host[WG_PEERS_MAX][DNS_NAME_MAX + 1];
 };
 
 /* Parse len bytes of text (wg-quick's format: [Interface] and [Peer]

@@ -12,11 +12,14 @@
 # Continuous downstream traffic (IPv4, IPv6, DNS over UDP and TCP) runs
 # through every phase: blocked before up, connected, Qubes restarting its
 # firewall, the peer removed on the server and back, wireguard-go killed
-# with SIGKILL, the endpoint unreachable, restart; exact counters on the far
-# side of the uplink count what arrives in clear, first shown to count it
-# without the kill switch. The watchdog (qubes-vpn-wg-watch.service) runs
-# whenever the unit is active, with a test threshold of WATCH_STALE s in
-# place of 210 s: each disconnection and reconnection recorded once.
+# with SIGKILL, the endpoint unreachable, an Endpoint host name that does
+# not resolve, restart with the Endpoint given as vpnserver.test (resolved
+# by the NetVM's resolvers, which the VPN qube's resolv.conf names again
+# after the failures); exact counters on the far side of the uplink count
+# what arrives in clear, first shown to count it without the kill switch.
+# The watchdog (qubes-vpn-wg-watch.service) runs whenever the unit is
+# active, with a test threshold of WATCH_STALE s in place of 210 s: each
+# disconnection and reconnection recorded once.
 . "$(dirname "$0")/lib.sh"
 QUBES_VERSION=${QUBES_VERSION:-4.3}
 . "$(dirname "$0")/vpnlib.sh"
@@ -171,9 +174,14 @@ check "a configuration others may read is refused" refused
 check_contains "... saying so" "$(cat "$TMP/wg/refused.log")" "readable or writable by others (mode 0644)"
 check_fails "... and no message shows the private key" grep -qF "$(cat "$TMP/wg/client.key")" "$TMP/wg/refused.log"
 chmod 600 "$TMP/conf/wireguard.conf"
-sed -i 's/^Endpoint = .*/Endpoint = vpnserver.test:51820/' "$TMP/conf/wireguard.conf"
-check "an Endpoint given by host name is refused" refused
-check_contains "... saying to give the address" "$(cat "$TMP/wg/refused.log")" "host names are not resolved"
+sed -i 's/^Endpoint = .*/Endpoint = novpn.test:51820/' "$TMP/conf/wireguard.conf"
+check "an Endpoint host name that does not resolve: up fails, blocked" refused
+check_contains "... naming the host and the reason" "$(cat "$TMP/wg/refused.log")" \
+	"Endpoint novpn.test: cannot resolve it: no such name (NXDOMAIN)"
+check "... asked of the VPN qube's own resolver: the NetVM's, while blocked" \
+	grep -q 'query\[A\] novpn.test from 10.137.0.6' "$TMP/netdns.log"
+check_fails "... before anything else (wireguard-go's socket not even looked for)" \
+	grep -q wireguard-go "$TMP/wg/refused.log"
 cp "$TMP/wg/good.conf" "$TMP/conf/wireguard.conf"
 check "no wireguard-go running: up fails, blocked" refused
 check_contains "... naming the missing socket" "$(cat "$TMP/wg/refused.log")" \
@@ -305,15 +313,37 @@ check_contains "... one event says so; the unit's stop adds no 'disconnected' (i
 	"$(tail -1 "$RUN/events" 2>/dev/null)" "Qubes VPN could not connect"
 nsx "$NET" nft delete table inet wgblock
 
-# ---- 8. restart: connected again ----
-check "after the endpoint is back, the unit connects again" wg_start
+# ---- 8. a host name that does not resolve, wireguard-go running ----
+write_conf novpn.test
+check "after the failed connection the VPN qube's own resolver is the NetVM's" \
+	wait_until 20 resolv_names 10.139.1.1 10.139.1.2
+check_fails "an Endpoint host name that does not resolve: the unit fails" wg_start
+check_contains "... naming the host and the reason" "$(cat "$TMP/wg-client.log")" \
+	"Endpoint novpn.test: cannot resolve it: no such name (NXDOMAIN)"
+check "... and the gateway is blocked" state_is blocked
+check_eq "... before anything touched the device: no peer, no address (wg show, ip addr)" \
+	"$("$QB/exec.sh" "$VPN" wg show qubes-vpn-wg peers)$(ip -n "$VPN" -o addr show dev qubes-vpn-wg)" ""
+leaks_during "Endpoint host name not resolved"
+wg_stop TERM
+
+# ---- 9. restart after the failures: connected, the Endpoint by host name ----
+write_conf vpnserver.test
+check "after the failed connections the VPN qube's own resolver is still the NetVM's" \
+	resolv_names 10.139.1.1 10.139.1.2
+check "after the endpoint is back, the unit connects again, its Endpoint vpnserver.test" wg_start
+check_contains "... resolved by the NetVM's resolver to the WireGuard server" \
+	"$(cat "$TMP/wg-client.log")" "Endpoint vpnserver.test is 192.0.2.1 (nameserver 10.139.1.1)"
+check "... which logged the VPN qube's lookup" \
+	grep -q 'query\[A\] vpnserver.test from 10.137.0.6' "$TMP/netdns.log"
+check_contains "the device's endpoint is that address (wg show)" \
+	"$("$QB/exec.sh" "$VPN" wg show qubes-vpn-wg endpoints)" "192.0.2.1:51820"
 check "the state is connected" state_is connected
 leaks_during "restarted"
 connected_checks "restarted"
 
 check "... and so does the watchdog, started again with it" [ -d "/proc/$WATCH_PID" ]
 
-# ---- 9. orderly stop ----
+# ---- 10. orderly stop ----
 wg_stop TERM
 check "after stopping the unit the gateway is blocked" state_is blocked
 check_eq "... one disconnect event for it" "$(events "Qubes VPN disconnected")" 3

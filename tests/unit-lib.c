@@ -4,12 +4,15 @@
  * text sanitizer that stands between hostile strings and a desktop
  * notification; the notification message format and dom0's parser of it;
  * WireGuard: wg-quick's configuration format, the set=1 request made of
- * it and wireguard-go's replies.
+ * it and wireguard-go's replies; the DNS stub's host names, queries, reply
+ * parser (hand-built hostile replies) and its files (/etc/hosts,
+ * resolv.conf through their test overrides).
  * Run from tests/ (the fixtures' paths are relative). Prints "ok - NAME" /
  * "not ok - NAME" lines; exit 1 if any failed. */
 #include "../lib/message.h"
 #include "../lib/ovpnconf.h"
 #include "../lib/ovpnenv.h"
+#include "../lib/resolver.h"
 #include "../lib/sanitize.h"
 #include "../lib/wgconf.h"
 #include "../lib/wguapi.h"
@@ -17,9 +20,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 static void check_str(const char *name, const char *got, const char *want)
@@ -548,8 +553,24 @@ static void test_wgconf(void)
 	check("wgconf: a key before any section refused", wg_parse("PrivateKey = " KEY_A "\n") == -EINVAL);
 	check("wgconf: a line without '=' refused", wg_parse_with("Address", "") == -EINVAL);
 	check("wgconf: Table and SaveConfig are ignored", wg_parse_with("Table = 1234\nSaveConfig = true", "") == 0);
-	check("wgconf: an Endpoint host name refused (not resolved)",
-	      wg_parse_with("", "Endpoint = vpn.example.com:51820") == -EINVAL);
+	check("wgconf: an Endpoint host name is kept for up to resolve",
+	      wg_parse_with("", "Endpoint = Vpn-1.example.com:51820") == 0 &&
+	      !strcmp(wgc.endpoint_host[0], "Vpn-1.example.com") && !wgc.peers[0].endpoint.family &&
+	      wgc.peers[0].endpoint.port == 51820);
+	check("wgconf: ... and forgotten when a later Endpoint gives an address",
+	      wg_parse_with("", "Endpoint = vpn.example.com:1\nEndpoint = 1.2.3.4:5") == 0 &&
+	      !wgc.endpoint_host[0][0] && wgc.peers[0].endpoint.family == AF_INET);
+	check("wgconf: a host-name Endpoint alone is an endpoint",
+	      wg_parse("[Interface]\nPrivateKey = " KEY_A "\nAddress = 10.0.0.2\n[Peer]\nPublicKey = "
+		       KEY_B "\nEndpoint = vpn.example.com:51820\n") == 0);
+	check("wgconf: an Endpoint host name with '_' refused",
+	      wg_parse_with("", "Endpoint = vpn_1.example.com:51820") == -EINVAL);
+	check("wgconf: an Endpoint host name without a port refused",
+	      wg_parse_with("", "Endpoint = vpn.example.com") == -EINVAL);
+	check("wgconf: an Endpoint host name in brackets refused",
+	      wg_parse_with("", "Endpoint = [vpn.example.com]:51820") == -EINVAL);
+	check("wgconf: an IPv4 address out of range is no host name",
+	      wg_parse_with("", "Endpoint = 1.2.3.256:51820") == -EINVAL);
 	check("wgconf: Endpoint port 0 refused", wg_parse_with("", "Endpoint = 1.2.3.4:0") == -EINVAL);
 	check("wgconf: Endpoint port 65536 refused", wg_parse_with("", "Endpoint = 1.2.3.4:65536") == -EINVAL);
 	check("wgconf: Endpoint IPv6 without brackets refused", wg_parse_with("", "Endpoint = 2001:db8::1:51820") == -EINVAL);
@@ -622,6 +643,296 @@ static void test_wguapi(void)
 	      wg_uapi_parse_reply(R("future_key=anything at all\nerrno=0\n\n"), &st) == 0);
 }
 
+/* ---- the DNS stub ---- */
+
+/* A reply made by hand: the header, the question of q, then records. */
+struct dnsmsg {
+	uint8_t b[700];
+	size_t n;
+};
+
+static void put(struct dnsmsg *m, const void *p, size_t n)
+{
+	memcpy(m->b + m->n, p, n);
+	m->n += n;
+}
+
+/* flags: the two flag bytes; an: ANCOUNT; the question copied from q. */
+static void reply_start(struct dnsmsg *m, const uint8_t *q, size_t qlen, unsigned flags,
+			unsigned an)
+{
+	uint8_t h[12] = { q[0], q[1], (uint8_t)(flags >> 8), (uint8_t)flags, 0, 1, 0, (uint8_t)an };
+
+	m->n = 0;
+	put(m, h, sizeof(h));
+	put(m, q + 12, qlen - 12);
+}
+
+/* A record: owner (wire bytes, pointers allowed), type, class IN unless
+ * cls, TTL 60, rdata. */
+static void rr(struct dnsmsg *m, const char *owner, size_t olen, unsigned type, unsigned cls,
+	       const void *rdata, unsigned rdlen)
+{
+	uint8_t f[10] = { 0, (uint8_t)type, 0, (uint8_t)(cls ? cls : 1), 0, 0, 0, 60, 0,
+			  (uint8_t)rdlen };
+
+	put(m, owner, olen);
+	put(m, f, sizeof(f));
+	put(m, rdata, rdlen);
+}
+
+#define QNAME "\xc0\x0c"          /* a pointer to the question's name */
+#define OK_FLAGS 0x8180           /* QR, RD, RA, RCODE 0 */
+
+static int dparse(const struct dnsmsg *m, const uint8_t *q, int qlen, struct dns_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	return dns_reply_parse(m->b, m->n, q, (size_t)qlen, a);
+}
+
+static void test_dns_parser(void)
+{
+	static const uint8_t golden[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+		"\x03vpn\x07" "example\x03" "com\x00\x00\x01\x00\x01";
+	static const uint8_t v4[4] = { 192, 0, 2, 1 }, v4b[4] = { 192, 0, 2, 7 }, zero4[4] = { 0 };
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 5 };
+	/* "edge.cdn" then a pointer to "example.com" in the question (offset 16) */
+	static const char edge[] = "\x04" "edge\x03" "cdn\xc0\x10";
+	uint8_t q[DNS_QUERY_MAX], q6[DNS_QUERY_MAX], big[700];
+	struct dnsmsg m;
+	struct dns_addr a;
+	size_t cname_at;
+	int qlen, q6len, i;
+
+	qlen = dns_query_build(q, sizeof(q), 0x1234, "vpn.example.com", DNS_TYPE_A);
+	check("dns query: the A query's bytes (id, RD, one question, class IN)",
+	      qlen == (int)sizeof(golden) - 1 && !memcmp(q, golden, sizeof(golden) - 1));
+	q6len = dns_query_build(q6, sizeof(q6), 0xbeef, "vpn.example.com", DNS_TYPE_AAAA);
+	check("dns query: AAAA is type 28, the id in network order",
+	      q6len == qlen && q6[0] == 0xbe && q6[1] == 0xef && q6[q6len - 3] == 28);
+	check("dns query: a buffer too small", dns_query_build(q6, 32, 1, "vpn.example.com", 1) == -EMSGSIZE);
+	check("dns query: not a host name", dns_query_build(q6, sizeof(q6), 1, "vpn..example", 1) == -EINVAL);
+	memset(big, 'a', 253);
+	for (i = 63; i < 253; i += 64)
+		big[i] = '.';
+	big[253] = '\0';
+	check("dns name: 253 characters in labels of 63", dns_valid_name((char *)big) &&
+	      dns_query_build(big + 300, 300, 1, (char *)big, 1) == 12 + 255 + 4);
+	big[253] = 'a';
+	big[254] = '\0';
+	check("dns name: 254 refused", !dns_valid_name((char *)big));
+	check("dns name: a 64-character label refused",
+	      !dns_valid_name("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com"));
+	check("dns name: letters, digits, inner hyphens", dns_valid_name("a") &&
+	      dns_valid_name("1-2.X9.example") && dns_valid_name("123.example"));
+	check("dns name: a leading or trailing hyphen refused",
+	      !dns_valid_name("-a.example") && !dns_valid_name("a-.example"));
+	check("dns name: empty labels, a final dot refused", !dns_valid_name("") &&
+	      !dns_valid_name(".a") && !dns_valid_name("a..b") && !dns_valid_name("a.example."));
+	check("dns name: '_', blanks, non-ASCII refused", !dns_valid_name("a_b.example") &&
+	      !dns_valid_name("a b") && !dns_valid_name("caf\xc3\xa9.example"));
+	check("dns name: all-digit last label refused (1.2.3.4, 1.2.3, 010.1.1.1)",
+	      !dns_valid_name("1.2.3.4") && !dns_valid_name("1.2.3") && !dns_valid_name("010.1.1.1"));
+
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, QNAME, 2, DNS_TYPE_A, 0, v4, 4);
+	check("dns reply: an A answer", dparse(&m, q, qlen, &a) == 1 && a.family == AF_INET &&
+	      !memcmp(a.addr, v4, 4));
+	m.b[13] = 'V';                /* the question echoed in other case */
+	check("dns reply: ... the question echoed in other case", dparse(&m, q, qlen, &a) == 1);
+	m.b[0] ^= 1;
+	check("dns reply: the wrong id: malformed", dparse(&m, q, qlen, &a) == -EBADMSG && !a.family);
+	m.b[0] ^= 1;
+	m.b[2] &= 0x7f;
+	check("dns reply: QR not set (a query): malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.b[2] |= 0x80 | 0x10;
+	check("dns reply: another opcode: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.b[2] &= (uint8_t)~0x10;
+	m.b[17] = 'X';
+	check("dns reply: another question name: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.b[17] = 'e';
+	m.b[30] = DNS_TYPE_AAAA;
+	check("dns reply: another question type: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.b[30] = DNS_TYPE_A;
+	m.b[5] = 2;
+	check("dns reply: two questions: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.b[5] = 0;
+	check("dns reply: no question: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.b[5] = 1;
+	check("dns reply: the A answer to an AAAA query (other id and type): malformed",
+	      dparse(&m, q6, q6len, &a) == -EBADMSG);
+	m.n--;
+	check("dns reply: cut in the answer's rdata: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.n += 2;
+	check("dns reply: a byte after the last record: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.n--;
+	m.b[7] = 2;
+	check("dns reply: ANCOUNT 2 with one record: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.b[6] = 0xff;
+	m.b[7] = 0xff;
+	check("dns reply: ANCOUNT 65535: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.b[6] = 0;
+	m.b[7] = 1;
+	m.b[11] = DNS_RR_MAX;         /* ARCOUNT */
+	check("dns reply: more records than DNS_RR_MAX: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	m.b[11] = 0;
+	m.b[2] |= 0x02;
+	check("dns reply: truncated (TC): -EMSGSIZE, not used", dparse(&m, q, qlen, &a) == -EMSGSIZE &&
+	      !a.family);
+	m.b[2] &= (uint8_t)~0x02;
+	m.b[3] = 0x83;
+	check("dns reply: NXDOMAIN", dparse(&m, q, qlen, &a) == -ENOENT);
+	m.b[3] = 0x82;
+	check("dns reply: SERVFAIL", dparse(&m, q, qlen, &a) == -EIO);
+	m.b[3] = 0x85;
+	check("dns reply: REFUSED", dparse(&m, q, qlen, &a) == -EIO);
+
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 0);
+	check("dns reply: no answer (NODATA): 0", dparse(&m, q, qlen, &a) == 0 && !a.family);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 3);
+	rr(&m, QNAME, 2, 46, 0, "sig", 3);            /* an RRSIG: skipped */
+	rr(&m, QNAME, 2, DNS_TYPE_A, 0, zero4, 4);
+	rr(&m, QNAME, 2, DNS_TYPE_A, 0, v4b, 4);
+	check("dns reply: other types skipped, 0.0.0.0 passed over for the next address",
+	      dparse(&m, q, qlen, &a) == 1 && !memcmp(a.addr, v4b, 4));
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, QNAME, 2, DNS_TYPE_A, 0, "\xe0\0\0\1", 4);
+	check("dns reply: only a multicast address: no usable address", dparse(&m, q, qlen, &a) == 0);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, QNAME, 2, DNS_TYPE_A, 0, "\xc0\0\2\1\0", 5);
+	check("dns reply: an A record of 5 bytes: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, QNAME, 2, DNS_TYPE_A, 3, v4, 4);
+	check("dns reply: an A record of class CH: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, "\x05other\xc0\x10", 8, DNS_TYPE_A, 0, v4, 4);
+	check("dns reply: an address of another name only: not taken", dparse(&m, q, qlen, &a) == 0);
+
+	reply_start(&m, q6, (size_t)q6len, OK_FLAGS, 2);
+	rr(&m, QNAME, 2, DNS_TYPE_AAAA, 0, "\xff\2\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16);
+	rr(&m, QNAME, 2, DNS_TYPE_AAAA, 0, v6, 16);
+	check("dns reply: an AAAA answer, multicast passed over", dparse(&m, q6, q6len, &a) == 1 &&
+	      a.family == AF_INET6 && !memcmp(a.addr, v6, 16));
+
+	/* vpn.example.com CNAME edge.cdn.example.com; edge.cdn.example.com A */
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 2);
+	cname_at = m.n + 12;
+	rr(&m, QNAME, 2, DNS_TYPE_CNAME, 0, edge, sizeof(edge) - 1);
+	{
+		char owner[2] = { (char)0xc0, (char)cname_at };
+
+		rr(&m, owner, 2, DNS_TYPE_A, 0, v4, 4);
+		check("dns reply: a CNAME, then its target's address (compressed names)",
+		      dparse(&m, q, qlen, &a) == 1 && !memcmp(a.addr, v4, 4));
+		reply_start(&m, q, (size_t)qlen, OK_FLAGS, 2);
+		rr(&m, QNAME, 2, DNS_TYPE_CNAME, 0, edge, sizeof(edge) - 1);
+		rr(&m, "\x04" "edge\x03" "cdx\xc0\x10", 11, DNS_TYPE_A, 0, v4, 4);
+		check("dns reply: a CNAME whose target has no address here: NODATA",
+		      dparse(&m, q, qlen, &a) == 0);
+	}
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, QNAME, 2, DNS_TYPE_CNAME, 0, "\x04" "edge\xc0\x10\0", 8);
+	check("dns reply: a CNAME's name shorter than its rdata: malformed",
+	      dparse(&m, q, qlen, &a) == -EBADMSG);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 3 * DNS_CNAME_MAX);
+	for (i = 0; i < 3 * DNS_CNAME_MAX; i++)   /* vpn -> x.example.com -> vpn -> ... */
+		if (i % 2)
+			rr(&m, "\1x\xc0\x10", 4, DNS_TYPE_CNAME, 0, QNAME, 2);
+		else
+			rr(&m, QNAME, 2, DNS_TYPE_CNAME, 0, "\1x\xc0\x10", 4);
+	check("dns reply: a CNAME loop: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, "\xc0\x21", 2, DNS_TYPE_A, 0, v4, 4);  /* points at itself (offset 33) */
+	check("dns reply: a name pointing at itself: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, "\xc0\x30", 2, DNS_TYPE_A, 0, v4, 4);  /* forwards, into its own record */
+	check("dns reply: a pointer forwards: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 2);
+	rr(&m, QNAME, 2, DNS_TYPE_A, 0, v4, 4);
+	/* "\1a" then a pointer back to the "\1a" itself: a -> a -> a ... */
+	rr(&m, "\1a\xc0\x31", 4, DNS_TYPE_A, 0, v4, 4);
+	check("dns reply: a pointer back into its own name (a loop): malformed",
+	      dparse(&m, q, qlen, &a) == -EBADMSG);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, "\xc0\x05", 2, DNS_TYPE_A, 0, v4, 4);
+	check("dns reply: a pointer into the header: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	rr(&m, "\x40", 1, DNS_TYPE_A, 0, v4, 4);
+	check("dns reply: an extended label type: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+	reply_start(&m, q, (size_t)qlen, OK_FLAGS, 1);
+	memset(big, 63, sizeof(big));
+	for (i = 0; i < 4; i++)
+		memset(big + 1 + 64 * i, 'a', 63);
+	big[256] = 0;                 /* 4 labels of 63: 257 bytes */
+	rr(&m, (char *)big, 257, DNS_TYPE_A, 0, v4, 4);
+	check("dns reply: a name over 255 bytes: malformed", dparse(&m, q, qlen, &a) == -EBADMSG);
+}
+
+/* path: a file of the test's own, named by the environment variable. */
+static void write_file(const char *env, const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		printf("# cannot write %s\n", path);
+	if (fd >= 0)
+		close(fd);
+	setenv(env, path, 1);
+}
+
+static void test_dns_files(void)
+{
+	char dir[] = "/tmp/unit-dns.XXXXXX", hosts[64], resolv[64], line[2100];
+	static const uint8_t v4[4] = { 192, 0, 2, 9 };
+	struct dns_addr a, via;
+
+	if (!mkdtemp(dir)) {
+		check("dns files: a temporary directory", 0);
+		return;
+	}
+	snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
+	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", dir);
+	write_file(DNS_RESOLV_ENV, resolv, "# none\nsearch example.com\nnameserver fe80::1%eth0\n"
+		   "nameserver 10.0.0.256\n; nameserver 192.0.2.53\nnameserverx 192.0.2.53\n");
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "192.0.2.66 vpn.example.com ", 27);
+	line[sizeof(line) - 2] = '\n';
+	line[sizeof(line) - 1] = '\0';
+	write_file(DNS_HOSTS_ENV, hosts, line);
+	check("dns files: a hosts line over 1024 bytes is skipped; no nameserver line usable",
+	      dns_resolve("vpn.example.com", 1000, &a, &via) == -EDESTADDRREQ);
+	write_file(DNS_HOSTS_ENV, hosts, "127.0.0.1 localhost\n# 192.0.2.1 vpn.example.com\n"
+		   "2001:db8::5\tVPN.example.com # IPv6 first\n0.0.0.0 vpn.example.com\n"
+		   "192.0.2.9 other vpn.example.com\n192.0.2.10 vpn.example.com");
+	check("dns files: /etc/hosts: its first usable IPv4 address, case aside",
+	      dns_resolve("Vpn.Example.com", 1000, &a, &via) == 0 && a.family == AF_INET &&
+	      !memcmp(a.addr, v4, 4) && !via.family);
+	check("dns files: /etc/hosts: the last line needs no line break",
+	      dns_resolve("other", 1000, &a, &via) == 0 && !memcmp(a.addr, v4, 4));
+	write_file(DNS_HOSTS_ENV, hosts, "2001:db8::5 vpn.example.com\n0.0.0.0 vpn.example.com\n");
+	check("dns files: /etc/hosts: IPv6 when it names no usable IPv4 address",
+	      dns_resolve("vpn.example.com", 1000, &a, &via) == 0 && a.family == AF_INET6 &&
+	      a.addr[15] == 5);
+	write_file(DNS_HOSTS_ENV, hosts, "0.0.0.0 vpn.example.com\n:: vpn.example.com\n");
+	check("dns files: /etc/hosts naming it only 0.0.0.0 and :: : no usable address, DNS not asked",
+	      dns_resolve("vpn.example.com", 1000, &a, &via) == -ENODATA);
+	check("dns files: a name the hosts file does not have, no nameserver: -EDESTADDRREQ",
+	      dns_resolve("vpn.example.net", 1000, &a, &via) == -EDESTADDRREQ);
+	unlink(resolv);
+	check("dns files: no resolv.conf at all: -EDESTADDRREQ",
+	      dns_resolve("vpn.example.net", 1000, &a, &via) == -EDESTADDRREQ);
+	check("dns files: not a host name: -EINVAL", dns_resolve("1.2.3", 1000, &a, &via) == -EINVAL);
+	check_str("dns files: the environment names the files", dns_resolv_conf_path(), resolv);
+	setenv(DNS_RESOLV_ENV, "relative/resolv.conf", 1);
+	check_str("dns files: a relative override is ignored", dns_resolv_conf_path(), "/etc/resolv.conf");
+	unsetenv(DNS_RESOLV_ENV);
+	unsetenv(DNS_HOSTS_ENV);
+	check_str("dns files: the defaults", dns_hosts_path(), "/etc/hosts");
+	unlink(hosts);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	/* The parsers log every decision; UNIT_VERBOSE=1 shows those lines. */
@@ -635,6 +946,8 @@ int main(void)
 	test_ovpnconf();
 	test_wgconf();
 	test_wguapi();
+	test_dns_parser();
+	test_dns_files();
 	printf("# unit-lib: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -322,7 +322,8 @@ pki
 # ---- DNS servers in NET ----
 # The VPN's DNS, reachable only through the tunnel; and the NetVM's
 # resolvers (what Qubes gives the VPN qube), which answer the VPN server's
-# name and must never see a downstream query. Different answers.
+# name (any other name under .test does not exist: NXDOMAIN) and must
+# never see a downstream query. Different answers.
 start_dns() {
 	local name=$1 answer=$2 answer6=$3
 	shift 3
@@ -336,7 +337,8 @@ start_dns() {
 start_dns vpndns 198.51.100.1 2001:db8:99::1 --bind-dynamic \
 	--listen-address=10.8.0.1 --listen-address=fd00:8::1 --listen-address=10.9.0.1
 start_dns netdns 203.0.113.99 2001:db8:99::99 --bind-interfaces \
-	--listen-address=10.139.1.1 --listen-address=10.139.1.2 --address=/vpnserver.test/192.0.2.1
+	--listen-address=10.139.1.1 --listen-address=10.139.1.2 --address=/vpnserver.test/192.0.2.1 \
+	--local=/test/
 check "the NetVM's resolvers are up" wait_until 10 grep -qs 'started' "$TMP/netdns.log"
 # netvm_saw_downstream: queries for the downstream name the NetVM's resolvers saw.
 netvm_saw_downstream() { grep -c 'query\[.*internet\.test' "$TMP/netdns.log"; }

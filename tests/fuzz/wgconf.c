@@ -4,8 +4,10 @@
  * request of KEY=VALUE lines whatever the input held (no line break, '='
  * or other character smuggled into the protocol).
  * Seeds (corpus/wgconf/): providers' configurations (IPv4 only, dual
- * stack, several peers, PresharedKey, comments and blanks), and refused
- * ones (PostUp, a host name endpoint, an unknown section). */
+ * stack, several peers, PresharedKey, comments and blanks, an endpoint
+ * given by host name), and refused ones (PostUp, an unknown section). An
+ * endpoint host name kept for `up` is a valid host name (letters, digits,
+ * '-' and '.') with a port, and no address yet. */
 #include "../../lib/wgconf.h"
 #include "../../lib/wguapi.h"
 
@@ -63,6 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (!p->has_public_key || p->nallowed > WG_ALLOWED_MAX || p->keepalive > 65535 ||
 		    (p->endpoint.family && !p->endpoint.port))
+			abort();
+		if (conf.endpoint_host[i][0] &&
+		    (p->endpoint.family || !p->endpoint.port || !dns_valid_name(conf.endpoint_host[i]) ||
+		     strspn(conf.endpoint_host[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789-.") != strlen(conf.endpoint_host[i])))
 			abort();
 		for (j = 0; j < p->nallowed; j++)
 			check_prefix(&p->allowed[j]);
