@@ -176,7 +176,7 @@ build/tests/fakeqdb: tests/fakeqdb.c
 # working copy of its corpus; `make fuzz-short` (part of check) replays the
 # corpus and regression inputs and fuzzes each for a few seconds.
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := ovpnenv text nlreply qubesdb ovpnconf wgconf wguapi dnsreply
+FUZZ_TARGETS := ovpnenv text nlreply qubesdb ovpnconf wgconf wguapi dnsreply wgdump
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -std=gnu99 -Wall -Wextra -Werror
@@ -188,8 +188,9 @@ FUZZ_SRC_ovpnconf := lib/ovpnconf.c lib/log.c lib/rundir.c lib/sanitize.c nl/nl.
 FUZZ_SRC_wgconf  := lib/wgconf.c lib/wguapi.c lib/ovpnenv.c lib/resolver.c lib/log.c lib/rundir.c nl/nl.c
 FUZZ_SRC_wguapi  := lib/wguapi.c
 FUZZ_SRC_dnsreply := lib/resolver.c lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c
+FUZZ_SRC_wgdump  := nl/wg.c nl/genl.c nl/nl.c
 
-build/fuzz/%: tests/fuzz/%.c $(SRCS) $(wildcard lib/*.h nl/*.h)
+build/fuzz/%: tests/fuzz/%.c $(SRCS) $(wildcard lib/*.h nl/*.h tests/fuzz/*.h)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(MNL_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(MNL_LIBS)
 

@@ -2,22 +2,29 @@
  * wg-quick configuration (no wg, wg-quick, ip or shell), wait for the first
  * handshake, then connect downstream traffic to it as the OpenVPN hooks do.
  *
- * Usage: qubes-vpn-wg up [--dev IF] [--timeout SECONDS] [CONF]
+ * Usage: qubes-vpn-wg start [--dev IF]
+ *        qubes-vpn-wg up [--dev IF] [--timeout SECONDS] [CONF]
  *        qubes-vpn-wg down|status|watch [--dev IF]
- * (qubes-vpn-wg.service: wireguard-go creates IF, then `up`; `down` in
+ * (qubes-vpn-wg.service: `start` makes IF in the kernel, or runs
+ * wireguard-go where the kernel has no WireGuard, then `up`; `down` in
  * ExecStopPost; qubes-vpn-wg-watch.service runs `watch` while it is
  * active). Runs as the units' user with CAP_NET_ADMIN only.
+ * Backend, chosen as wg(8) chooses: wireguard-go when its socket
+ * WG_UAPI_DIR/IF.sock accepts a connection, otherwise the kernel's
+ * WireGuard over generic netlink.
  * Contract: `up` exits 0 only when a handshake with a peer happened and
  * downstream traffic leaves through IF and nowhere else, its DNS only to
  * the configuration's accepted DNS servers; otherwise exit 1 with the
  * gateway blocked (also when an Endpoint's host name does not resolve:
  * that is done before anything else). `down` leaves it blocked whatever
- * is already gone.
+ * is already gone, and deletes a kernel IF (wireguard-go's IF goes with
+ * wireguard-go).
  * `watch` changes no route: it records "disconnected" when the peer has
  * not been heard from for longer than WireGuard's keys live (or IF is
  * gone), and "connected" again after a new handshake, each once. */
 #include "applets.h"
 #include "../lib/gateway.h"
+#include "../lib/helper.h"
 #include "../lib/log.h"
 #include "../lib/notify.h"
 #include "../lib/ovpnenv.h"
@@ -26,6 +33,7 @@
 #include "../lib/tunnel.h"
 #include "../lib/wgconf.h"
 #include "../lib/wgdev.h"
+#include "../lib/wgkernel.h"
 #include "../lib/wguapi.h"
 
 #include <arpa/inet.h>
@@ -37,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/auxv.h>
+#include <net/if.h>
 #include <sys/socket.h>
 
 #define WG_DEFAULT_DEV "qubes-vpn-wg"
@@ -54,20 +63,23 @@
 #define WG_STALE_ENV "QUBES_VPN_WG_STALE"   /* tests: shorter, never longer */
 #define WG_RESOLVE_TIMEOUT_MS 5000  /* one Endpoint's host name */
 
+#define WG_GO "/usr/bin/wireguard-go"  /* Debian's and Fedora's */
+
 static const char usage[] =
 "Usage: qubes-vpn-wg up [--dev IF] [--timeout SECONDS] [CONF]\n"
-"       qubes-vpn-wg down|status|watch [--dev IF]\n"
+"       qubes-vpn-wg start|down|status|watch [--dev IF]\n"
 "\n"
 "The Qubes VPN gateway with a WireGuard tunnel (see README, \"WireGuard\").\n"
 "CONF: wg-quick's format, mode 0600 (default " WG_DEFAULT_CONF ");\n"
 "no PreUp/PostUp/PreDown/PostDown. An Endpoint given by host name is\n"
 "resolved once, before anything else: /etc/hosts, then the nameservers of\n"
 "/etc/resolv.conf (the NetVM's while the gateway is blocked), IPv4 first.\n"
-"  up      configure IF (default " WG_DEFAULT_DEV ") through wireguard-go's\n"
-"          socket " WG_UAPI_DIR "/IF.sock, its addresses, MTU and link;\n"
-"          after a handshake (SECONDS, default 20) route downstream traffic\n"
-"          and DNS into it as the OpenVPN up hook does\n"
-"  down    back to the blocked state\n"
+"IF (default " WG_DEFAULT_DEV ") is wireguard-go's if " WG_UAPI_DIR "/IF.sock answers,\n"
+"else the kernel's.\n"
+"  start   make IF in the kernel and wait while it exists, or run wireguard-go\n"
+"  up      configure IF (made if missing), its addresses, MTU and link; after\n"
+"          a handshake (SECONDS, default 20) route traffic and DNS into it\n"
+"  down    back to the blocked state (a kernel IF is deleted)\n"
 "  status  IF's peers: endpoint, latest handshake (-1: none), bytes\n"
 "  watch   every 5 s, until stopped: when nothing (handshake or packet) came\n"
 "          from the peer for 210 s, or IF is gone, record disconnected\n"
@@ -99,8 +111,8 @@ static void parse_args(int argc, char **argv, struct wg_args *a)
 	a->conf = NULL;
 	a->timeout = WG_DEFAULT_TIMEOUT;
 	if (strcmp(a->cmd, "up") && strcmp(a->cmd, "down") && strcmp(a->cmd, "status") &&
-	    strcmp(a->cmd, "watch"))
-		usage_error("a command is needed: up, down, status or watch");
+	    strcmp(a->cmd, "watch") && strcmp(a->cmd, "start"))
+		usage_error("a command is needed: start, up, down, status or watch");
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--dev") && i + 1 < argc) {
 			a->dev = argv[++i];
@@ -132,6 +144,8 @@ static char req[WG_CONF_FILE_MAX + 4096];
 static char reply[WG_UAPI_REPLY_MAX + 1];
 static struct wg_conf conf;
 static struct wg_uapi_status wgst;
+static int kernel;                  /* the backend: the kernel, or wireguard-go */
+static int uapi_err;                /* why not wireguard-go (wg_uapi_probe) */
 
 /* One request to wireguard-go and its parsed reply: 0, or -errno. what
  * names it in the one message on failure; NULL: no message. */
@@ -161,12 +175,80 @@ static int uapi(const char *dev, const char *what, int len, struct wg_uapi_statu
 	return err;
 }
 
-static int uapi_get(const char *dev, const char *what)
+/* Choose the backend: wireguard-go's socket if it accepts a connection;
+ * one of another user is refused (it would get the private key). */
+static int choose_backend(const char *dev, const char *what)
 {
-	return uapi(dev, what, snprintf(req, sizeof(req), "get=1\n\n"), &wgst);
+	uapi_err = wg_uapi_probe(dev);
+	kernel = uapi_err < 0;
+	if (uapi_err != -EPERM)
+		return 0;
+	log_err("%s: wireguard-go's socket for %s: %s", what, dev, strerror(EPERM));
+	return -EPERM;
 }
 
-/* The first handshake, or the deadline: wireguard-go sends the kick's
+enum { K_CREATE, K_SET, K_GET, K_DELETE };
+
+/* One step of the kernel backend (K_SET: the configuration, keepalives
+ * at least every WG_KICK_KEEPALIVE s; K_GET: into wgst). On failure one line:
+ * the device, the step, the kernel's reason, and why wireguard-go's
+ * socket was not used. */
+static int kernel_op(int op, const char *dev)
+{
+	struct nl_result res;
+	int err;
+
+	switch (op) {
+	case K_CREATE: err = wg_kernel_create(dev, &res); break;
+	case K_SET: err = wg_kernel_set(dev, &conf, WG_KICK_KEEPALIVE, &res); break;
+	case K_GET: err = wg_kernel_get(dev, &wgst, &res); break;
+	default: err = wg_kernel_delete(dev, &res);
+	}
+	if (err < 0)
+		log_err("%s: %s: %s%s%s%s; no wireguard-go serves it either (" WG_UAPI_DIR
+			"/%s.sock: %s)", dev, res.what ? res.what : "netlink", strerror(-res.err),
+			res.extack[0] ? " (kernel: " : "", res.extack, res.extack[0] ? ")" : "", dev,
+			strerror(-uapi_err));
+	return err;
+}
+
+/* The device's peers into wgst, from its backend. */
+static int read_device(const char *dev, const char *what)
+{
+	if (kernel)
+		return kernel_op(K_GET, dev);
+	memcpy(req, "get=1\n\n", 8);
+	return uapi(dev, what, 7, &wgst);
+}
+
+/* The device as the configuration says, each peer with an endpoint
+ * keeping alive at least every WG_KICK_KEEPALIVE s (the first keepalive
+ * starts the handshake at once; the later ones keep them coming, so the
+ * watchdog can tell a live peer from a dead one). */
+static int configure(const char *dev)
+{
+	if (kernel)
+		return kernel_op(K_SET, dev);
+	return uapi(dev, "configuring the device",
+		    wg_uapi_set_request(&conf, WG_KICK_KEEPALIVE, req, sizeof(req)), NULL);
+}
+
+/* The watchdog's reading of dev, into wgst, from whichever backend serves
+ * it now; quiet (the caller says what changed). */
+static int watch_read(const char *dev)
+{
+	struct nl_result res;
+
+	uapi_err = wg_uapi_probe(dev);
+	if (uapi_err == -EPERM)
+		return uapi_err;
+	if (uapi_err < 0)
+		return wg_kernel_get(dev, &wgst, &res);
+	memcpy(req, "get=1\n\n", 8);
+	return uapi(dev, NULL, 7, &wgst);
+}
+
+/* The first handshake, or the deadline: the backend sends the kick's
  * keepalive at once and retries the handshake every 5 s by itself. */
 static int wait_handshake(const char *dev, long timeout_s, unsigned *peer)
 {
@@ -175,7 +257,7 @@ static int wait_handshake(const char *dev, long timeout_s, unsigned *peer)
 	int err;
 
 	for (;;) {
-		err = uapi_get(dev, "reading the handshake state");
+		err = read_device(dev, "reading the handshake state");
 		if (err < 0)
 			return err;
 		for (i = 0; i < wgst.npeers && i < WG_UAPI_PEERS_MAX; i++)
@@ -260,14 +342,12 @@ static int wg_up(const struct wg_args *a)
 	struct gw_tunnel t;
 	char dns[256];
 	unsigned peer = 0, mtu;
-	int err;
 
 	if (wg_conf_load(a->conf, &conf) < 0 || resolve_endpoints(&conf) < 0)
 		return refuse(a->dev);
 	warn_allowed(&conf);
-	err = uapi(a->dev, "configuring the device",
-		   wg_uapi_set_request(&conf, WG_KICK_KEEPALIVE, req, sizeof(req)), NULL);
-	if (err < 0)
+	if (choose_backend(a->dev, "configuring the device") < 0 ||
+	    (kernel && kernel_op(K_CREATE, a->dev) < 0) || configure(a->dev) < 0)
 		return refuse(a->dev);
 	mtu = wg_dev_mtu(&conf);
 	if (wg_dev_setup(a->dev, &conf, mtu) < 0)
@@ -297,7 +377,7 @@ static int wg_up(const struct wg_args *a)
 
 static int wg_down(const struct wg_args *a)
 {
-	int connected = state_connected();
+	int connected = state_connected(), failed = 0;
 
 	if (gw_blackhole(a->dev) < 0) {
 		notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
@@ -305,13 +385,17 @@ static int wg_down(const struct wg_args *a)
 		return 1;
 	}
 	state_write_blocked();
+	/* A kernel device outlives every process: deleting it is what
+	 * wireguard-go's exit does to its own. */
+	if ((uapi_err = wg_uapi_probe(a->dev)) < 0 && kernel_op(K_DELETE, a->dev) < 0)
+		failed = 1;
 	/* After a failed up (whose message said so), no second one. */
 	if (connected)
 		notify_event(URGENCY_CRITICAL, "Qubes VPN disconnected",
 			     "all traffic of attached qubes is blocked");
 	else
 		log_info("blocked (was not connected)");
-	return 0;
+	return failed;
 }
 
 /* ---- the watchdog ---- */
@@ -386,9 +470,9 @@ static int wg_watch(const struct wg_args *a)
 		 "the peer", a->dev, stale_ms / 1000);
 	for (;; poll(NULL, 0, (int)poll_ms)) {
 		now = now_ms();
-		err = uapi_get(a->dev, NULL);
+		err = watch_read(a->dev);
 		if (err != last_err && err)
-			log_warn("reading %s from wireguard-go: %s", a->dev, strerror(-err));
+			log_warn("reading %s: %s", a->dev, strerror(-err));
 		last_err = err;
 		if (!err) {
 			for (i = 0, best = 0, sum = 0; i < wgst.npeers && i < WG_UAPI_PEERS_MAX; i++) {
@@ -409,9 +493,10 @@ static int wg_watch(const struct wg_args *a)
 				seen = now;       /* authenticated packets from the peer */
 			rx = sum;
 		}
-		/* No socket: wireguard-go and the device are gone. Any other
-		 * failure to read counts as silence from the peer. */
-		gone = err == -ENOENT || err == -ECONNREFUSED;
+		/* No wireguard-go socket and no such kernel device (-ENODEV), or
+		 * no WireGuard in the kernel at all (-ENOENT): the device is
+		 * gone. Any other failure to read counts as silence from the peer. */
+		gone = err == -ENODEV || err == -ENOENT;
 		alive = !gone && now - seen <= stale_ms;
 
 		/* What the state file says now (up, down or we wrote it). */
@@ -423,7 +508,7 @@ static int wg_watch(const struct wg_args *a)
 			if (alive)
 				continue;
 			if (gone)
-				snprintf(why, sizeof(why), "%s is gone (wireguard-go stopped): "
+				snprintf(why, sizeof(why), "%s is gone: "
 					 "all traffic of attached qubes is blocked", a->dev);
 			else
 				snprintf(why, sizeof(why), "nothing from the WireGuard server for %ld s: "
@@ -444,7 +529,8 @@ static int wg_status(const struct wg_args *a)
 	long long now = (long long)time(NULL);
 	unsigned i;
 
-	if (uapi_get(a->dev, "reading the device") < 0)
+	if (choose_backend(a->dev, "reading the device") < 0 ||
+	    read_device(a->dev, "reading the device") < 0)
 		return 1;
 	for (i = 0; i < wgst.npeers && i < WG_UAPI_PEERS_MAX; i++) {
 		const struct wg_uapi_peer *p = &wgst.peers[i];
@@ -454,6 +540,44 @@ static int wg_status(const struct wg_args *a)
 		       (unsigned long long)p->rx_bytes, (unsigned long long)p->tx_bytes);
 	}
 	return 0;
+}
+
+/* The unit's ExecStart: the kernel's device, held by a child that lives
+ * as long as it does (the unit's main process, as wireguard-go's daemon
+ * is: its exit stops the unit, whose ExecStopPost blocks); where the
+ * kernel cannot make one, wireguard-go in our place, with an environment
+ * of our own. */
+static int wg_start(const struct wg_args *a)
+{
+	static char *const env[] = { "PATH=" HELPER_DEFAULT_PATH, "LOG_LEVEL=error", NULL };
+	char *argv[] = { "wireguard-go", (char *)a->dev, NULL };
+	struct nl_result res;
+	unsigned idx;
+	pid_t pid;
+
+	if (wg_kernel_create(a->dev, &res) < 0) {
+		log_info("%s: no kernel WireGuard (%s; kernel: %s): running " WG_GO, a->dev,
+			 strerror(-res.err), res.extack[0] ? res.extack : "-");
+		execve(WG_GO, argv, env);
+		log_err("%s: " WG_GO ": %s", a->dev, strerror(errno));
+		return 1;
+	}
+	idx = if_nametoindex(a->dev);
+	log_info("%s: the kernel's WireGuard device", a->dev);
+	pid = fork();
+	if (pid < 0) {
+		log_err("%s: fork: %s", a->dev, strerror(errno));
+		return 1;
+	}
+	if (pid > 0)
+		return 0;
+	/* A look every 2 s (a netlink subscription would cost the binary
+	 * 250 bytes more; until the look, the gateway is blocked anyway: the
+	 * routes into the device went with it). */
+	while (idx && if_nametoindex(a->dev) == idx)
+		sleep(2);
+	log_err("%s: the device is gone", a->dev);
+	return 1;
 }
 
 int wg_main(int argc, char **argv)
@@ -471,6 +595,8 @@ int wg_main(int argc, char **argv)
 		return 1;
 	if (!strcmp(a.cmd, "watch"))
 		return wg_watch(&a);
+	if (!strcmp(a.cmd, "start"))
+		return wg_start(&a);
 	gateway_lock();
 	return !strcmp(a.cmd, "up") ? wg_up(&a) : wg_down(&a);
 }

@@ -61,17 +61,21 @@ static void put_uint(struct out *o, const char *name, unsigned long v)
 	put(o, num);
 }
 
-static void put_endpoint(struct out *o, const struct wg_endpoint *ep)
+void wg_endpoint_text(const struct wg_endpoint *ep, char *out, size_t size)
 {
-	char a[INET6_ADDRSTRLEN], port[8];
+	char a[INET6_ADDRSTRLEN] = "";
 
 	inet_ntop(ep->family, ep->addr, a, sizeof(a));
-	snprintf(port, sizeof(port), "%u", ep->port);
+	snprintf(out, size, ep->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, (unsigned)ep->port);
+}
+
+static void put_endpoint(struct out *o, const struct wg_endpoint *ep)
+{
+	char text[WG_ENDPOINT_TEXT_MAX];
+
+	wg_endpoint_text(ep, text, sizeof(text));
 	put(o, "endpoint=");
-	put(o, ep->family == AF_INET6 ? "[" : "");
-	put(o, a);
-	put(o, ep->family == AF_INET6 ? "]:" : ":");
-	put(o, port);
+	put(o, text);
 	put(o, "\n");
 }
 
@@ -308,6 +312,16 @@ fail:
 	err = -errno;
 	close(fd);
 	return err;
+}
+
+int wg_uapi_probe(const char *ifname)
+{
+	int fd = uapi_connect(ifname);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 int wg_uapi_exchange(const char *ifname, const char *req, size_t reqlen, char *out,

@@ -20,13 +20,19 @@
  * keep coming. Returns the length, or -EMSGSIZE. */
 int wg_uapi_set_request(const struct wg_conf *c, int keepalive_max, char *out, size_t size);
 
-/* What get=1 says about the peers, as far as we use it. */
+/* An endpoint as the protocol writes it: "192.0.2.1:51820",
+ * "[2001:db8::1]:51820" (NUL-terminated, cut to size). */
+#define WG_ENDPOINT_TEXT_MAX 56
+void wg_endpoint_text(const struct wg_endpoint *ep, char *out, size_t size);
+
+/* What get=1 says about the peers, as far as we use it (the kernel
+ * backend, lib/wgkernel.c, gives the same). */
 #define WG_UAPI_PEERS_MAX 64
 struct wg_uapi_peer {
 	uint8_t public_key[WG_KEY_LEN];
 	int64_t last_handshake_sec;   /* 0: never */
 	uint64_t rx_bytes, tx_bytes;
-	char endpoint[56];            /* as wireguard-go wrote it, checked: [0-9a-f.:[]] */
+	char endpoint[WG_ENDPOINT_TEXT_MAX]; /* as wireguard-go wrote it, checked: [0-9a-f.:[]] */
 };
 struct wg_uapi_status {
 	int listen_port;
@@ -39,6 +45,12 @@ struct wg_uapi_status {
  * -EBADMSG for anything malformed (unknown keys are skipped, as the
  * protocol allows; known ones must be well-formed). */
 int wg_uapi_parse_reply(const char *buf, size_t len, struct wg_uapi_status *st);
+
+/* Which program serves IFNAME, decided as wg(8) decides it: wireguard-go
+ * when its socket accepts a connection (0; nothing is sent), otherwise
+ * the kernel: -errno says why not (-ENOENT, -ECONNREFUSED, ...). -EPERM:
+ * a listener that is neither root nor us, which must get nothing. */
+int wg_uapi_probe(const char *ifname);
 
 /* Send req to IFNAME's socket and read the reply into out (NUL-terminated)
  * within timeout_ms. The listener must run as root or as us (it gets the

@@ -2,8 +2,11 @@
 # e2e-wg.test.sh - the WireGuard gateway end to end on Qubes' own network
 # code (the test bed, Qubes 4.3 only, to keep the suite's time): Debian's
 # wireguard-go on both ends, the client side run exactly as
-# qubes-vpn-wg.service runs it (wireguard-go and `qubes-vpn-wg up` as the
-# unit's user with CAP_NET_ADMIN only, its ExecStopPost after every stop);
+# qubes-vpn-wg.service runs it (`qubes-vpn-wg start`, which on this kernel,
+# without WireGuard, falls back to wireguard-go, and `qubes-vpn-wg up` as
+# the unit's user with CAP_NET_ADMIN only, its ExecStopPost after every
+# stop; the kernel backend's own path as far as a kernel without the
+# module allows: another kind of device in the tunnel's place);
 # the server configured with wg(8), an independent implementation of the
 # protocol we speak to wireguard-go, and the oracle for the handshake.
 #   APP, APP2 -- VPN qube (Qubes ProxyVM, qubes-firewall daemon) -- NET
@@ -76,9 +79,9 @@ write_conf
 check_eq "qubes-vpn-wg.service runs as its own user with CAP_NET_ADMIN only" \
 	"$(unit_value $WGU User) $(unit_value $WGU AmbientCapabilities) $(unit_value $WGU CapabilityBoundingSet) $(unit_value $WGU NoNewPrivileges)" \
 	"qubes-vpn CAP_NET_ADMIN CAP_NET_ADMIN yes"
-check_eq "... wireguard-go as its forking main process, the applet after it" \
+check_eq "... \`start\` (the kernel's device, else wireguard-go) forking its main process, the applet after it" \
 	"$(unit_value $WGU Type) $(unit_cmd $WGU ExecStart) | $(unit_cmd $WGU ExecStartPost) | $(unit_cmd $WGU ExecStopPost)" \
-	"forking /usr/bin/wireguard-go qubes-vpn-wg | $TMP/bin/qubes-vpn-wg up $TMP/conf/wireguard.conf | $TMP/bin/qubes-vpn-wg down"
+	"forking $TMP/bin/qubes-vpn-wg start | $TMP/bin/qubes-vpn-wg up $TMP/conf/wireguard.conf | $TMP/bin/qubes-vpn-wg down"
 # RuntimeDirectory=qubes-vpn wireguard: both owned by the unit's user.
 check_eq "... with wireguard-go's socket directory of its own" "$(unit_value $WGU RuntimeDirectory)" \
 	"qubes-vpn wireguard"
@@ -101,9 +104,10 @@ client_pid() {
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = wireguard-go ] && echo "$p"
 	done
 }
-# wg_start [ARGS]: ExecStart (wireguard-go forks and returns once the device
-# and its socket exist), then ExecStartPost with ARGS appended; its status.
-# Once it succeeded (the unit is active), Upholds= starts the watchdog.
+# wg_start [ARGS]: ExecStart (here wireguard-go, which forks and returns
+# once the device and its socket exist), then ExecStartPost with ARGS
+# appended; its status. Once it succeeded (the unit is active), Upholds=
+# starts the watchdog.
 WATCH_PID=
 wg_start() {
 	# shellcheck disable=SC2046
@@ -120,7 +124,7 @@ wg_start() {
 }
 # wg_stop SIGNAL: what systemd does to stop the unit or after its main
 # process died: the watchdog stopped (BindsTo=, After=: before the unit),
-# signal wireguard-go, wait for it, then ExecStopPost.
+# signal wireguard-go, wait for it, then ExecStopPost (its status).
 wg_stop() {
 	local p
 	if [ -n "$WATCH_PID" ]; then
@@ -140,6 +144,13 @@ dev_gone() { ! ip -n "$VPN" link show qubes-vpn-wg >/dev/null 2>&1; }
 recorded() { grep -qx "state=$1" "$RUN/state" 2>/dev/null; }
 # events SUMMARY: how many lines of the events log have it.
 events() { grep -c "$1" "$RUN/events" 2>/dev/null; }
+# comm_pid NAME: the VPN qube's process of that name.
+comm_pid() {
+	local p
+	for p in $(ip netns pids "$VPN"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ] && echo "$p"
+	done
+}
 
 # ---- 0. the counters see leaks: Qubes' code alone, no kill switch ----
 stream_start
@@ -183,9 +194,42 @@ check "... asked of the VPN qube's own resolver: the NetVM's, while blocked" \
 check_fails "... before anything else (wireguard-go's socket not even looked for)" \
 	grep -q wireguard-go "$TMP/wg/refused.log"
 cp "$TMP/wg/good.conf" "$TMP/conf/wireguard.conf"
-check "no wireguard-go running: up fails, blocked" refused
-check_contains "... naming the missing socket" "$(cat "$TMP/wg/refused.log")" \
-	"no wireguard-go serves qubes-vpn-wg (/var/run/wireguard/qubes-vpn-wg.sock"
+check "no wireguard-go and no WireGuard in the kernel: up fails, blocked" refused
+# (EOPNOTSUPP reads "Not supported" in musl, "Operation not supported" in glibc)
+check_eq "... with one error" "$(grep -c '^<3>' "$TMP/wg/refused.log")" 1
+check_contains "... naming the device and the kernel's reason" "$(grep '^<3>' "$TMP/wg/refused.log")" \
+	"<3>qubes-vpn-wg: qubes-vpn-wg: making a kernel WireGuard device: "
+check_contains "... and the kernel's reason" "$(grep '^<3>' "$TMP/wg/refused.log")" \
+	"upported (kernel: Unknown device type); no wireguard-go serves it either (/var/run/wireguard/qubes-vpn-wg.sock: No such file or directory)"
+check_fails "... and status fails too" quiet as_unit $WGU "$TMP/bin/qubes-vpn-wg" status
+check_contains "... saying why" "$(as_unit $WGU "$TMP/bin/qubes-vpn-wg" status 2>&1)" \
+	"qubes-vpn-wg: no WireGuard in the kernel: No such file or directory; no wireguard-go serves it either (/var/run/wireguard/qubes-vpn-wg.sock: No such file or directory)"
+# The kernel backend's path, a bridge device (this kernel has no dummy)
+# where the kernel's WireGuard device would be: `start` takes it (a device of
+# that name is there) and forks the unit's main process, which stays as
+# long as the device does; `up` configures it over generic netlink, which
+# fails (no family "wireguard"), blocked; `down` deletes the device, as
+# it must delete a kernel device, and the main process sees it go.
+ip -n "$VPN" link add qubes-vpn-wg type bridge
+: >"$TMP/wg/kernel.log"
+# shellcheck disable=SC2046
+as_unit $WGU $(unit_cmd $WGU ExecStart) >>"$TMP/wg/kernel.log" 2>&1
+check "with a device in place, start takes the kernel path and exits 0 (forking)" [ $? -eq 0 ]
+check_contains "... saying so" "$(cat "$TMP/wg/kernel.log")" "qubes-vpn-wg: the kernel's WireGuard device"
+HOLDER=$(comm_pid qubes-vpn-wg)
+check_eq "... leaving its main process, as the unit's user" \
+	"$(stat -c %u "/proc/${HOLDER:-none}" 2>/dev/null)" "$UNIT_UID"
+check_fails "... and no wireguard-go" [ -n "$(client_pid)" ]
+check "up on the kernel path fails closed, blocked" refused
+check_contains "... naming the device and the kernel's reason" "$(cat "$TMP/wg/refused.log")" \
+	"qubes-vpn-wg: no WireGuard in the kernel: No such file or directory"
+# shellcheck disable=SC2046
+check "down (ExecStopPost) on the kernel path exits 0" quiet as_unit $WGU $(unit_cmd $WGU ExecStopPost)
+check "... and deletes the device" dev_gone
+check "... whereupon the main process exits (it looks every 2 s)" \
+	wait_until 5 bash -c "! ip netns pids $VPN | grep -qx '${HOLDER:-none}'"
+check_contains "... saying the device is gone" "$(cat "$TMP/wg/kernel.log")" \
+	"qubes-vpn-wg: the device is gone"
 # Someone else's listener where wireguard-go's socket belongs (mode 0777,
 # so only the peer's credentials stand in the way): it would get the
 # private key. It gets nothing.
@@ -217,10 +261,16 @@ leaks_during "after refused configurations"
 
 # ---- 3. connected ----
 t0=$(date +%s%N)
-check "wireguard-go and qubes-vpn-wg up (the unit's lines, user, capability) connect" wg_start
+check "qubes-vpn-wg start and up (the unit's lines, user, capability) connect" wg_start
 echo "# up to connected: $((($(date +%s%N) - t0) / 1000000)) ms"
 check "the state is connected" state_is connected
+check_contains "start fell back to wireguard-go: the kernel refuses kind wireguard" \
+	"$(cat "$TMP/wg-client.log")" \
+	"upported; kernel: Unknown device type): running /usr/bin/wireguard-go"
 WGPID=$(client_pid)
+check_eq "... which runs with start's environment and its own variables only" \
+	"$(tr '\0' '\n' <"/proc/$WGPID/environ" | sed 's/=.*//' | sort | paste -sd' ')" \
+	"LOG_LEVEL PATH WG_PROCESS_FOREGROUND WG_TUN_FD WG_UAPI_FD"
 check_eq "wireguard-go runs as the unit's user" "$(stat -c %u "/proc/$WGPID")" "$UNIT_UID"
 check_eq "... with CAP_NET_ADMIN as its only capability" \
 	"$(awk '/^CapEff/ { print $2 }' "/proc/$WGPID/status")" 0000000000001000
@@ -294,7 +344,7 @@ check "the watchdog records it: blocked" wait_until 10 recorded blocked
 check_contains "... with the disconnect event" "$(tail -1 "$RUN/events" 2>/dev/null)" \
 	"Qubes VPN disconnected: qubes-vpn-wg is gone"
 leaks_during "wireguard-go killed, before ExecStopPost"
-wg_stop KILL
+check "ExecStopPost exits 0 (the device gone with wireguard-go)" wg_stop KILL
 check "ExecStopPost leaves it blocked" state_is blocked
 check_eq "... and adds no second disconnect event" "$(events "Qubes VPN disconnected")" 2
 check "the VPN qube's own resolver is the NetVM's again" wait_until 20 resolv_names 10.139.1.1 10.139.1.2

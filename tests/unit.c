@@ -1129,7 +1129,9 @@ static void test_wg_set_device_golden(void)
 	uint8_t priv[WG_KEY_LEN];
 	static struct wg_peer peer;
 	struct wg_device d = { "wg0", priv, 51820, 0, 1, &peer, 0 };
+	uint8_t want10[sizeof(want)];
 	struct nl_buf b;
+	size_t i;
 
 	memset(priv, 0x11, sizeof(priv));
 	memset(&peer, 0, sizeof(peer));
@@ -1145,6 +1147,29 @@ static void test_wg_set_device_golden(void)
 	check("wg: WG_CMD_SET_DEVICE bytes (one peer, IPv4 endpoint, 0.0.0.0/0)",
 	      wg_set_device_msgs(&b, 0x1d, &d, 4096) == 0 && b.nmsg == 1 &&
 	      same_bytes("wg set device", buf, b.len, want, sizeof(want)));
+	/* keepalive_max 25 (the watchdog's rule, as wireguard-go is asked):
+	 * off or rarer becomes 25, the same bytes; more often stays. */
+	d.keepalive_max = 25;
+	peer.keepalive = 60;
+	nl_buf_init(&b, buf, sizeof(buf));
+	check("wg: a 60 s keepalive is sent as 25 s (keepalive_max)",
+	      wg_set_device_msgs(&b, 0x1d, &d, 4096) == 0 &&
+	      same_bytes("wg keepalive 60", buf, b.len, want, sizeof(want)));
+	peer.keepalive = -1;
+	nl_buf_init(&b, buf, sizeof(buf));
+	check("wg: no keepalive is sent as 25 s (keepalive_max)",
+	      wg_set_device_msgs(&b, 0x1d, &d, 4096) == 0 &&
+	      same_bytes("wg keepalive off", buf, b.len, want, sizeof(want)));
+	/* want with KEEPALIVE (len 6, type 5) carrying 10 */
+	memcpy(want10, want, sizeof(want));
+	for (i = 0; i + 4 < sizeof(want10); i += 4)
+		if (!memcmp(want10 + i, "\x06\x00\x05\x00", 4))
+			want10[i + 4] = 10;
+	peer.keepalive = 10;
+	nl_buf_init(&b, buf, sizeof(buf));
+	check("wg: a 10 s keepalive stays 10 s (keepalive_max 25)",
+	      memcmp(want10, want, sizeof(want)) && wg_set_device_msgs(&b, 0x1d, &d, 4096) == 0 &&
+	      same_bytes("wg keepalive 10", buf, b.len, want10, sizeof(want10)));
 }
 
 /* The attributes of one peer nest, counted: allowed IPs, and which
@@ -1308,6 +1333,367 @@ static void test_rt_wg_golden(void)
 	      !b.err && same_bytes("mtu up", buf, b.len, up, sizeof(up)));
 }
 
+static void test_wg_get_del_golden(void)
+{
+	/* WG_CMD_GET_DEVICE dump request: nlmsghdr { len 28, type 0x1d,
+	 * flags REQUEST|ACK|DUMP 0x0305 }; genlmsghdr { WG_CMD_GET_DEVICE 0,
+	 * version 1 }; WGDEVICE_A_IFNAME (2) "wg0\0" */
+	static const uint8_t get[] = {
+		0x1c, 0x00, 0x00, 0x00, 0x1d, 0x00, 0x05, 0x03,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x01, 0x00, 0x00,
+		0x08, 0x00, 0x02, 0x00, 'w', 'g', '0', 0x00,
+	};
+	/* RTM_DELLINK (0x11), REQUEST|ACK; ifinfomsg all zero; IFLA_IFNAME (3)
+	 * "wg0\0": the device deleted by name */
+	static const uint8_t del[] = {
+		0x28, 0x00, 0x00, 0x00, 0x11, 0x00, 0x05, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x08, 0x00, 0x03, 0x00, 'w', 'g', '0', 0x00,
+	};
+	char buf[256] __attribute__((aligned(4)));
+	struct nl_buf b;
+
+	nl_buf_init(&b, buf, sizeof(buf));
+	wg_get_device_msg(&b, 0x1d, "wg0");
+	check("wg: WG_CMD_GET_DEVICE dump request bytes",
+	      !b.err && same_bytes("wg get device", buf, b.len, get, sizeof(get)));
+	nl_buf_init(&b, buf, sizeof(buf));
+	rt_link_del_name(&b, "wg0", "x");
+	check("rt: RTM_DELLINK by name bytes", !b.err && same_bytes("dellink", buf, b.len, del, sizeof(del)));
+}
+
+/* ---- WG_CMD_GET_DEVICE replies, built as the kernel builds them
+ * (drivers/net/wireguard/netlink.c): family 0x1d, NLM_F_MULTI, the
+ * device's attributes in the first message, then as many peers as fit,
+ * a peer whose allowed IPs do not fit going on in the next message,
+ * named again by its key. ---- */
+
+static struct nlmsghdr *reply_start(char *buf, int with_device)
+{
+	static const uint8_t key[WG_KEY_LEN] = { 0x11 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = 0x1d;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = WG_CMD_GET_DEVICE;
+	g->version = WG_GENL_VERSION;
+	if (with_device) {
+		mnl_attr_put_u16(nlh, WGDEVICE_A_LISTEN_PORT, 51820);
+		mnl_attr_put_u32(nlh, WGDEVICE_A_FWMARK, 0);
+		mnl_attr_put_u32(nlh, WGDEVICE_A_IFINDEX, 7);
+		mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, "wg0");
+		mnl_attr_put(nlh, WGDEVICE_A_PRIVATE_KEY, WG_KEY_LEN, key);
+		mnl_attr_put(nlh, WGDEVICE_A_PUBLIC_KEY, WG_KEY_LEN, key);
+	}
+	return nlh;
+}
+
+/* Peer k (its key k x 32): fresh (keys, handshake at hs, bytes, ep when
+ * given) or continued (key and allowed IPs only); allowed IPs 10.k.j.0/24
+ * for j from..to-1. */
+static void reply_peer(struct nlmsghdr *nlh, uint8_t k, int fresh, const void *ep, size_t eplen,
+		       int64_t hs, unsigned from, unsigned to)
+{
+	struct nlattr *peer = mnl_attr_nest_start(nlh, 0), *ips, *ip;
+	int64_t ts[2] = { hs, 123 };
+	uint8_t key[WG_KEY_LEN], a[4] = { 10, k, 0, 0 };
+
+	memset(key, k, sizeof(key));
+	mnl_attr_put(nlh, WGPEER_A_PUBLIC_KEY, WG_KEY_LEN, key);
+	if (fresh) {
+		memset(key, 0, sizeof(key));
+		mnl_attr_put(nlh, WGPEER_A_PRESHARED_KEY, WG_KEY_LEN, key);
+		mnl_attr_put(nlh, WGPEER_A_LAST_HANDSHAKE_TIME, sizeof(ts), ts);
+		mnl_attr_put_u16(nlh, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, 25);
+		mnl_attr_put_u64(nlh, WGPEER_A_TX_BYTES, 1000u + k);
+		mnl_attr_put_u64(nlh, WGPEER_A_RX_BYTES, 2000u + k);
+		mnl_attr_put_u32(nlh, WGPEER_A_PROTOCOL_VERSION, 1);
+		if (ep)
+			mnl_attr_put(nlh, WGPEER_A_ENDPOINT, eplen, ep);
+	}
+	if (from < to) {
+		ips = mnl_attr_nest_start(nlh, WGPEER_A_ALLOWEDIPS);
+		for (; from < to; from++) {
+			a[2] = (uint8_t)from;
+			ip = mnl_attr_nest_start(nlh, 0);
+			mnl_attr_put_u16(nlh, WGALLOWEDIP_A_FAMILY, AF_INET);
+			mnl_attr_put(nlh, WGALLOWEDIP_A_IPADDR, sizeof(a), a);
+			mnl_attr_put_u8(nlh, WGALLOWEDIP_A_CIDR_MASK, 24);
+			mnl_attr_nest_end(nlh, ip);
+		}
+		mnl_attr_nest_end(nlh, ips);
+	}
+	mnl_attr_nest_end(nlh, peer);
+}
+
+static void state_init(struct wg_dev_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->listen_port = -1;
+}
+
+/* Parse the messages of the dump in bufs[0..n-1]; the first error. */
+static int parse_dump(char (*bufs)[4096], unsigned n, struct wg_dev_state *st)
+{
+	unsigned i;
+	int err = 0;
+
+	state_init(st);
+	for (i = 0; i < n && !err; i++)
+		err = wg_parse_device((const struct nlmsghdr *)bufs[i], 0x1d, st);
+	return err;
+}
+
+/* --wg-seeds DIR: the dumps below, one file each (each file the dump's
+ * messages back to back): the seed corpus of tests/fuzz/wgdump. */
+static const char *seed_dir;
+
+static void write_seed(const char *name, char (*bufs)[4096], unsigned n)
+{
+	char path[512];
+	unsigned i;
+	FILE *f;
+
+	if (!seed_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", seed_dir, name);
+	f = fopen(path, "wb");
+	for (i = 0; f && i < n; i++)
+		fwrite(bufs[i], 1, NLMSG_ALIGN(((struct nlmsghdr *)bufs[i])->nlmsg_len), f);
+	if (f)
+		fclose(f);
+}
+
+static void test_wg_parse_device(void)
+{
+	static char bufs[4][4096] __attribute__((aligned(4)));
+	static struct {
+		struct wg_dev_state st;
+		uint8_t canary[1024];   /* what a peer kept beyond the array would overwrite */
+	} guarded;
+	struct wg_dev_state *stp = &guarded.st;
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(51820) };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(51821) };
+	struct nlmsghdr *nlh;
+	struct nlattr *peers;
+	unsigned i, kept;
+	uint8_t want6[16];
+	int err;
+
+	inet_pton(AF_INET, "192.0.2.1", &s4.sin_addr);
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	inet_pton(AF_INET6, "2001:db8::1", want6);
+
+	/* One message: three peers (IPv4 endpoint and a handshake; IPv6
+	 * endpoint, never a handshake; no endpoint, no allowed IP). */
+	memset(bufs, 0, sizeof(bufs));
+	nlh = reply_start(bufs[0], 1);
+	peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+	reply_peer(nlh, 1, 1, &s4, sizeof(s4), 1700000000, 0, 3);
+	reply_peer(nlh, 2, 1, &s6, sizeof(s6), 0, 0, 1);
+	reply_peer(nlh, 3, 1, NULL, 0, 0, 0, 0);
+	mnl_attr_nest_end(nlh, peers);
+	write_seed("one-message", bufs, 1);
+	err = parse_dump(bufs, 1, stp);
+	check("wg dump: one message, three peers", err == 0 && stp->npeers == 3 && stp->listen_port == 51820);
+	check("wg dump: peer 1: key, IPv4 endpoint, handshake, bytes, allowed IPs",
+	      stp->peers[0].public_key[0] == 1 && stp->peers[0].public_key[31] == 1 &&
+	      stp->peers[0].endpoint.family == AF_INET && stp->peers[0].endpoint.port == 51820 &&
+	      !memcmp(stp->peers[0].endpoint.addr, &s4.sin_addr, 4) &&
+	      stp->peers[0].last_handshake_sec == 1700000000 && stp->peers[0].rx_bytes == 2001 &&
+	      stp->peers[0].tx_bytes == 1001 && stp->peers[0].nallowed == 3);
+	check("wg dump: peer 2: IPv6 endpoint, no handshake",
+	      stp->peers[1].endpoint.family == AF_INET6 && stp->peers[1].endpoint.port == 51821 &&
+	      !memcmp(stp->peers[1].endpoint.addr, want6, 16) && stp->peers[1].last_handshake_sec == 0 &&
+	      stp->peers[1].nallowed == 1);
+	check("wg dump: peer 3: no endpoint", stp->peers[2].endpoint.family == 0 && !stp->peers[2].nallowed);
+
+	/* The same message cut short by 8 bytes (the last peer's nest then
+	 * claims more than there is), and with 4 bytes of garbage after the
+	 * peer list's last element. */
+	nlh->nlmsg_len -= 8;
+	check("wg dump: a message cut inside its last attribute: -EBADMSG",
+	      parse_dump(bufs, 1, stp) == -EBADMSG);
+	nlh->nlmsg_len += 8;
+	memset((char *)nlh + nlh->nlmsg_len, 0, 4);
+	nlh->nlmsg_len += 4;
+	peers->nla_len += 4;
+	check("wg dump: bytes left over in the peer list: -EBADMSG", parse_dump(bufs, 1, stp) == -EBADMSG);
+
+	/* Multi-part, as the kernel splits: peer 1 whole; peer 2's allowed
+	 * IPs over three messages (the second holds nothing else); peer 3
+	 * fresh in the third, going on in the fourth. The device's
+	 * attributes only in the firstp-> */
+	memset(bufs, 0, sizeof(bufs));
+	nlh = reply_start(bufs[0], 1);
+	peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+	reply_peer(nlh, 1, 1, &s4, sizeof(s4), 5, 0, 10);
+	reply_peer(nlh, 2, 1, &s6, sizeof(s6), 6, 0, 40);
+	mnl_attr_nest_end(nlh, peers);
+	nlh = reply_start(bufs[1], 0);
+	peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+	reply_peer(nlh, 2, 0, NULL, 0, 0, 40, 80);
+	mnl_attr_nest_end(nlh, peers);
+	nlh = reply_start(bufs[2], 0);
+	peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+	reply_peer(nlh, 2, 0, NULL, 0, 0, 80, 100);
+	reply_peer(nlh, 3, 1, &s4, sizeof(s4), 7, 0, 30);
+	mnl_attr_nest_end(nlh, peers);
+	nlh = reply_start(bufs[3], 0);
+	peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+	reply_peer(nlh, 3, 0, NULL, 0, 0, 30, 50);
+	mnl_attr_nest_end(nlh, peers);
+	write_seed("multi-part", bufs, 4);
+	err = parse_dump(bufs, 4, stp);
+	check("wg dump: multi-part: three peers, each counted once",
+	      err == 0 && stp->npeers == 3 && stp->listen_port == 51820);
+	check("wg dump: multi-part: each peer's allowed IPs over every message (10, 100, 50)",
+	      stp->peers[0].nallowed == 10 && stp->peers[1].nallowed == 100 && stp->peers[2].nallowed == 50);
+	check("wg dump: multi-part: a continued peer keeps its first message's state",
+	      stp->peers[1].endpoint.family == AF_INET6 && stp->peers[1].last_handshake_sec == 6 &&
+	      stp->peers[2].last_handshake_sec == 7 && stp->peers[2].rx_bytes == 2003);
+
+	/* The same peer twice in a row inside one message. */
+	nlh = reply_start(bufs[0], 1);
+	peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+	reply_peer(nlh, 1, 1, &s4, sizeof(s4), 5, 0, 1);
+	reply_peer(nlh, 1, 0, NULL, 0, 0, 1, 2);
+	mnl_attr_nest_end(nlh, peers);
+	check("wg dump: one peer twice in a row within a message: -EBADMSG",
+	      parse_dump(bufs, 1, stp) == -EBADMSG);
+
+	/* Too many peers: 70 over four messages (18 each, 16 in the last;
+	 * about 160 bytes a peer); 64 kept, all counted. */
+	for (i = 0; i < 70; i++) {
+		if (i % 18 == 0) {
+			if (i)
+				mnl_attr_nest_end(nlh, peers);
+			nlh = reply_start(bufs[i / 18], i == 0);
+			peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+		}
+		reply_peer(nlh, (uint8_t)(i + 1), 1, &s4, sizeof(s4), i + 1, 0, 0);
+	}
+	mnl_attr_nest_end(nlh, peers);
+	write_seed("70-peers", bufs, 4);
+	err = parse_dump(bufs, 4, stp);
+	for (kept = 0; kept < WG_STATE_PEERS_MAX && stp->peers[kept].last_handshake_sec == kept + 1; kept++)
+		;
+	for (i = 0; i < sizeof(guarded.canary) && !guarded.canary[i]; i++)
+		;
+	check("wg dump: 70 peers: counted, the first 64 kept in order, nothing written beyond",
+	      err == 0 && stp->npeers == 70 && kept == WG_STATE_PEERS_MAX && i == sizeof(guarded.canary));
+	stp->npeers = WG_STATE_PEERS_LIMIT;
+	stp->peer_in_msg = 0;
+	check("wg dump: a peer beyond the kernel's limit per device: -EBADMSG",
+	      wg_parse_device((const struct nlmsghdr *)bufs[3], 0x1d, stp) == -EBADMSG);
+}
+
+/* One message with a single peer whose attribute `type` is replaced by
+ * len bytes of data (or, type 0, with nothing replaced). */
+static int parse_peer_with(int type, const void *data, size_t len)
+{
+	static char bufs[1][4096] __attribute__((aligned(4)));
+	static struct wg_dev_state st;
+	struct nlmsghdr *nlh = reply_start(bufs[0], 1);
+	struct nlattr *peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS), *peer;
+	uint8_t key[WG_KEY_LEN] = { 9 };
+
+	peer = mnl_attr_nest_start(nlh, 0);
+	if (type != WGPEER_A_PUBLIC_KEY)
+		mnl_attr_put(nlh, WGPEER_A_PUBLIC_KEY, WG_KEY_LEN, key);
+	if (type)
+		mnl_attr_put(nlh, (uint16_t)type, len, data);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, peers);
+	return parse_dump(bufs, 1, &st);
+}
+
+/* An allowed IP made of family, address (alen bytes), prefix. */
+static int parse_allowed_with(uint16_t family, size_t alen, uint8_t cidr)
+{
+	char buf[256] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlattr *ip = mnl_attr_nest_start(nlh, 0);
+	uint8_t addr[20] = { 10 };
+
+	mnl_attr_put_u16(nlh, WGALLOWEDIP_A_FAMILY, family);
+	mnl_attr_put(nlh, WGALLOWEDIP_A_IPADDR, alen, addr);
+	mnl_attr_put_u8(nlh, WGALLOWEDIP_A_CIDR_MASK, cidr);
+	mnl_attr_nest_end(nlh, ip);
+	return parse_peer_with(WGPEER_A_ALLOWEDIPS, ip, ip->nla_len);
+}
+
+static void test_wg_parse_device_sizes(void)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in s4 = { .sin_family = AF_INET6 };
+	uint8_t bytes[40] = { 0 };
+	int64_t ts[2] = { -1, 0 };
+	static char bufs[1][4096] __attribute__((aligned(4)));
+	static struct wg_dev_state st;
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	unsigned bad = 0;
+
+	check("wg dump: the probe message parses", parse_peer_with(0, NULL, 0) == 0);
+	check("wg dump: an allowed IP 10.0.0.0/32 parses", parse_allowed_with(AF_INET, 4, 32) == 0);
+	/* Each one wrong: counted when accepted. */
+	bad += parse_peer_with(WGPEER_A_PUBLIC_KEY, bytes, 0) != -EBADMSG;       /* no key */
+	bad += parse_peer_with(WGPEER_A_PUBLIC_KEY, bytes, 31) != -EBADMSG;
+	bad += parse_peer_with(WGPEER_A_PRESHARED_KEY, bytes, 33) != -EBADMSG;
+	bad += parse_peer_with(WGPEER_A_LAST_HANDSHAKE_TIME, bytes, 8) != -EBADMSG;
+	bad += parse_peer_with(WGPEER_A_LAST_HANDSHAKE_TIME, ts, sizeof(ts)) != -EBADMSG; /* before 1970 */
+	bad += parse_peer_with(WGPEER_A_RX_BYTES, bytes, 4) != -EBADMSG;
+	bad += parse_peer_with(WGPEER_A_TX_BYTES, bytes, 9) != -EBADMSG;
+	bad += parse_peer_with(WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, bytes, 4) != -EBADMSG;
+	bad += parse_peer_with(WGPEER_A_PROTOCOL_VERSION, bytes, 2) != -EBADMSG;
+	bad += parse_peer_with(WGPEER_A_ENDPOINT, &s4, sizeof(s4)) != -EBADMSG;   /* family 10 in 16 bytes */
+	bad += parse_peer_with(WGPEER_A_ENDPOINT, &s6, sizeof(s6) - 4) != -EBADMSG;
+	bad += parse_peer_with(WGPEER_A_ENDPOINT, bytes, 2) != -EBADMSG;
+	bad += parse_peer_with(WGPEER_A_ALLOWEDIPS, bytes, 3) != -EBADMSG;       /* not a list */
+	bad += parse_allowed_with(AF_INET, 16, 24) != -EBADMSG;
+	bad += parse_allowed_with(AF_INET6, 4, 24) != -EBADMSG;
+	bad += parse_allowed_with(AF_INET, 4, 33) != -EBADMSG;
+	bad += parse_allowed_with(AF_INET6, 16, 129) != -EBADMSG;
+	bad += parse_allowed_with(7, 4, 8) != -EBADMSG;
+	check("wg dump: 18 peers with a wrong size, family, prefix or time: each -EBADMSG", bad == 0);
+
+	bad = 0;
+	nlh = reply_start(bufs[0], 0);
+	mnl_attr_put_u32(nlh, WGDEVICE_A_LISTEN_PORT, 1);
+	bad += parse_dump(bufs, 1, &st) != -EBADMSG;
+	nlh = reply_start(bufs[0], 0);
+	mnl_attr_put(nlh, WGDEVICE_A_PRIVATE_KEY, 16, bytes);
+	bad += parse_dump(bufs, 1, &st) != -EBADMSG;
+	nlh = reply_start(bufs[0], 0);
+	mnl_attr_put(nlh, WGDEVICE_A_IFNAME, 3, "wg0");                       /* no NUL */
+	bad += parse_dump(bufs, 1, &st) != -EBADMSG;
+	nlh = reply_start(bufs[0], 0);
+	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, "a-name-of-20-bytes!");
+	bad += parse_dump(bufs, 1, &st) != -EBADMSG;
+	nlh = reply_start(bufs[0], 1);
+	nlh->nlmsg_type = 0x1e;                                                 /* another family */
+	bad += parse_dump(bufs, 1, &st) != -EBADMSG;
+	nlh = reply_start(bufs[0], 1);
+	g = mnl_nlmsg_get_payload(nlh);
+	g->cmd = WG_CMD_SET_DEVICE;
+	bad += parse_dump(bufs, 1, &st) != -EBADMSG;
+	nlh = reply_start(bufs[0], 0);
+	nlh->nlmsg_len = NLMSG_HDRLEN + 2;                                      /* no genl header */
+	bad += parse_dump(bufs, 1, &st) != -EBADMSG;
+	check("wg dump: 7 device-level errors (sizes, name, family, command, header): each -EBADMSG",
+	      bad == 0);
+	nlh = reply_start(bufs[0], 1);
+	mnl_attr_put_u32(nlh, 40, 1);                                           /* a newer kernel's */
+	check("wg dump: an attribute type this parser does not know is skipped",
+	      parse_dump(bufs, 1, &st) == 0 && st.listen_port == 51820 && st.npeers == 0);
+}
+
 /* event_parse: the lines event_append writes, and what the notifier must
  * skip (the file is another user's). */
 static void test_event_parse(void)
@@ -1342,6 +1728,11 @@ static void test_event_parse(void)
 
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "--wg-seeds")) {
+		seed_dir = argv[2];
+		test_wg_parse_device();
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "--kernel")) {
 		test_kernel_batch_error();
 		test_kernel_rtnl_error();
@@ -1376,6 +1767,9 @@ int main(int argc, char **argv)
 		test_wg_set_device_golden();
 		test_wg_set_device_split();
 		test_rt_wg_golden();
+		test_wg_get_del_golden();
+		test_wg_parse_device();
+		test_wg_parse_device_sizes();
 		test_event_parse();
 	}
 	printf("# unit: %d passed, %d failed\n", passed, failed);

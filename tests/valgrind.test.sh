@@ -77,7 +77,8 @@ check_eq "... valgrind's report is empty" "$(cat "$TMP/vgf.log")" ""
 printf 'client\ndev tun\nca missing.crt\n' >"$TMP/cfg/qubes-vpn.conf"
 vg "configurator --check" -- configurator --dir "$TMP/cfg" --check
 # WireGuard: a configuration parsed and set through wireguard-go, which
-# no peer answers (up waits 1 s for a handshake and blocks); status; down.
+# no peer answers (up waits 1 s for a handshake and blocks); status; down;
+# status and down of a device no wireguard-go serves (the kernel's path).
 WGDEV=qvvg$RUN_ID
 CLEANUP_CMDS+=("rm -f /var/run/wireguard/$WGDEV.sock")
 if nsx "$NS" wireguard-go "$WGDEV" >/dev/null 2>&1; then
@@ -85,6 +86,9 @@ if nsx "$NS" wireguard-go "$WGDEV" >/dev/null 2>&1; then
 	vg "wg up (parsed, set, no handshake)" -- wg up --dev "$WGDEV" --timeout 1 "$TMP/wg.conf"
 	vg "wg status" -- wg status --dev "$WGDEV"
 	vg "wg down" -- wg down --dev "$WGDEV"
+	# The kernel's path: no socket, no such device (no module here).
+	vg "wg status (the kernel's path)" -- wg status --dev "qvk$RUN_ID"
+	vg "wg down (the kernel's path)" -- wg down --dev "qvk$RUN_ID"
 else
 	not_ok "wireguard-go starts (for the wg applet's runs)"
 fi

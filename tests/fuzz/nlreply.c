@@ -8,6 +8,7 @@
 #include "../../nl/nft.h"
 #include "../../nl/ct.h"
 #include "../../nl/genl.h"
+#include "nlinput.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,13 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	void *buf;
 	int len;
 
-	if (size > 65536)
-		return 0;
-	/* Netlink buffers are 4-byte aligned; so is this copy. */
-	buf = malloc(size ? size : 1);
+	buf = nl_input_copy(data, size);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
 	len = (int)size;
 	for (nlh = buf; nl_msg_ok(nlh, len); nlh = nl_msg_next(nlh, &len)) {
 		nl_parse_ack(nlh, &seq, extack, sizeof(extack));
