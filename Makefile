@@ -249,9 +249,13 @@ UNITS := qubes-vpn-forwarding.service qubes-vpn.service qubes-vpn-wg.service qub
 AUTOSTARTDIR ?= /etc/xdg/autostart
 
 # Everything CI runs: the suite, then the suite built with sanitizers.
+# The sanitizer pass runs the test bed's tests on Qubes 4.3 only: what it
+# looks for (memory errors, undefined behaviour in our code) does not
+# depend on which Qubes scripts set up the test bed, and the plain pass
+# runs them on each version.
 check-all:
 	$(MAKE) check
-	$(MAKE) check SANITIZE=1
+	$(MAKE) check SANITIZE=1 QUBES_VERSIONS=4.3
 
 # The VM side: binary, applet links, systemd units, user, configurator menu,
 # the notifier's autostart entry.

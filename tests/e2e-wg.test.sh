@@ -1,6 +1,6 @@
 #!/bin/bash
 # e2e-wg.test.sh - the WireGuard gateway end to end on Qubes' own network
-# code (the test bed, Qubes 4.3 only, to keep the suite's time): Debian's
+# code (the test bed, each Qubes version): Debian's
 # wireguard-go on both ends, the client side run exactly as
 # qubes-vpn-wg.service runs it (`qubes-vpn-wg start`, which on this kernel,
 # without WireGuard, falls back to wireguard-go, and `qubes-vpn-wg up` as
@@ -23,6 +23,7 @@
 # The watchdog (qubes-vpn-wg-watch.service) runs whenever the unit is
 # active, with a test threshold of WATCH_STALE s in place of 210 s: each
 # disconnection and reconnection recorded once.
+# testbed: each Qubes version
 . "$(dirname "$0")/lib.sh"
 QUBES_VERSION=${QUBES_VERSION:-4.3}
 . "$(dirname "$0")/vpnlib.sh"

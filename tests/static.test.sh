@@ -6,16 +6,17 @@
 # LIBMNL_SRC is said plainly, and the libmnl tree is never written to.
 . "$(dirname "$0")/lib.sh"
 
-# The limit for the stripped binary, in bytes. Issue 14 set 120 KB for the
-# OpenVPN gateway, which it met (112,264 bytes with the provider import
-# and the session notifier); WireGuard (issue 16: its applet, wg-quick
-# parser and UAPI client) adds 16.8 KB of code and text: 132,744 bytes.
+# The limit for the stripped binary, in bytes. Issue 14 set 120 KB
+# (122,880 bytes) for the OpenVPN gateway, which it meets: 116,360 bytes
+# built without the wg applet (-Oz -fno-pie). WireGuard (issue 16) adds
+# its applet, the wg-quick parser, wireguard-go's text protocol, the
+# kernel backend (generic netlink, GET_DEVICE parser), the DNS stub for
+# Endpoint host names and the watchdog: 140,968 bytes in all.
 # The file grows in 4 KiB pages (text, read-only data and data each start
 # on a page: -z separate-code, which keeps read-only data out of the
-# executable mapping). 136 KiB left one page for WireGuard's kernel
-# backend (issue 16, item 2), which fills it: 136,872 bytes. Anything
-# beyond is bloat to find.
-SIZE_LIMIT=$((136 * 1024))
+# executable mapping). 144 KiB is that and one page; anything beyond is
+# bloat to find.
+SIZE_LIMIT=$((144 * 1024))
 
 if [ -z "${LIBMNL_SRC:-}" ] || [ ! -e "$LIBMNL_SRC" ]; then
 	not_ok "LIBMNL_SRC names a libmnl release (make check passes it)"
