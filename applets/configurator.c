@@ -119,14 +119,7 @@ static unsigned wg_warnings(const struct wg_conf *wg, int have_openvpn)
 		warn[n++] = CONFIG_NAME " (OpenVPN) is kept but not used: while " WG_CONFIG_NAME
 			    " exists only the WireGuard unit runs; to go back to OpenVPN, remove "
 			    WG_CONFIG_NAME " and run 'sudo systemctl start qubes-vpn.service'";
-	if (!wg_conf_covers_all(wg, AF_INET))
-		warn[n++] = "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to other "
-			    "addresses is refused (dropped in the tunnel)";
-	if (!wg_conf_has_family(wg, AF_INET6))
-		warn[n++] = "no IPv6 Address: downstream IPv6 traffic is refused (blocked)";
-	else if (!wg_conf_covers_all(wg, AF_INET6))
-		warn[n++] = "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
-			    "addresses is refused (dropped in the tunnel)";
+	n += wg_conf_gaps(wg, warn + n);
 	if (!wg->ndns4 && !wg->ndns6)
 		warn[n++] = "no usable DNS server: downstream DNS is refused (blocked)";
 	for (i = 0; i < n; i++)

@@ -22,7 +22,9 @@
  * `watch` changes no route: it records "disconnected" when the peer has
  * not been heard from for longer than WireGuard's keys live (or IF is
  * gone), and "connected" again after a new handshake, each once. */
+#define _GNU_SOURCE   /* secure_getenv */
 #include "applets.h"
+#include "../lib/clock.h"
 #include "../lib/gateway.h"
 #include "../lib/helper.h"
 #include "../lib/log.h"
@@ -44,7 +46,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/auxv.h>
 #include <net/if.h>
 #include <sys/socket.h>
 
@@ -97,11 +98,9 @@ struct wg_args {
 /* "1" .. max decimal seconds, or -1. */
 static long parse_seconds(const char *s, long max)
 {
-	long v = 0;
+	unsigned long v;
 
-	for (; *s >= '0' && *s <= '9' && v <= max; s++)
-		v = v * 10 + (*s - '0');
-	return *s || v < 1 || v > max ? -1 : v;
+	return parse_decimal(s, &v) < 0 || v < 1 || v > (unsigned long)max ? -1 : (long)v;
 }
 
 static void parse_args(int argc, char **argv, struct wg_args *a)
@@ -132,14 +131,6 @@ static void parse_args(int argc, char **argv, struct wg_args *a)
 	}
 	if (!a->conf)
 		a->conf = WG_DEFAULT_CONF;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 static char req[WG_CONF_FILE_MAX + 4096];
@@ -178,14 +169,16 @@ static int uapi(const char *dev, const char *what, int len, struct wg_uapi_statu
 }
 
 /* Choose the backend: wireguard-go's socket if it accepts a connection;
- * one of another user is refused (it would get the private key). */
+ * one of another user is refused (it would get the private key). what
+ * names the step in the message; NULL: no message. */
 static int choose_backend(const char *dev, const char *what)
 {
 	uapi_err = wg_uapi_probe(dev);
 	kernel = uapi_err < 0;
 	if (uapi_err != -EPERM)
 		return 0;
-	log_err("%s: wireguard-go's socket for %s: %s", what, dev, strerror(EPERM));
+	if (what)
+		log_err("%s: wireguard-go's socket for %s: %s", what, dev, strerror(EPERM));
 	return -EPERM;
 }
 
@@ -214,11 +207,13 @@ static int kernel_op(int op, const char *dev)
 	return err;
 }
 
-/* The device's peers into wgst, from its backend. */
+/* The device's peers into wgst, from its backend; what as uapi()'s. */
 static int read_device(const char *dev, const char *what)
 {
+	struct nl_result res;
+
 	if (kernel)
-		return kernel_op(K_GET, dev);
+		return what ? kernel_op(K_GET, dev) : wg_kernel_get(dev, &wgst, &res);
 	memcpy(req, "get=1\n\n", 8);
 	return uapi(dev, what, 7, &wgst);
 }
@@ -233,21 +228,6 @@ static int configure(const char *dev)
 		return kernel_op(K_SET, dev);
 	return uapi(dev, "configuring the device",
 		    wg_uapi_set_request(&conf, WG_KICK_KEEPALIVE, req, sizeof(req)), NULL);
-}
-
-/* The watchdog's reading of dev, into wgst, from whichever backend serves
- * it now; quiet (the caller says what changed). */
-static int watch_read(const char *dev)
-{
-	struct nl_result res;
-
-	uapi_err = wg_uapi_probe(dev);
-	if (uapi_err == -EPERM)
-		return uapi_err;
-	if (uapi_err < 0)
-		return wg_kernel_get(dev, &wgst, &res);
-	memcpy(req, "get=1\n\n", 8);
-	return uapi(dev, NULL, 7, &wgst);
 }
 
 /* The first handshake, or the deadline: the backend sends the kick's
@@ -278,14 +258,11 @@ static int wait_handshake(const char *dev, long timeout_s, unsigned *peer)
 
 static void warn_allowed(const struct wg_conf *c)
 {
-	if (!wg_conf_covers_all(c, AF_INET))
-		log_warn("AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to other "
-			 "addresses goes into the tunnel and is dropped there");
-	if (!wg_conf_has_family(c, AF_INET6))
-		log_info("no IPv6 Address: downstream IPv6 stays blocked");
-	else if (!wg_conf_covers_all(c, AF_INET6))
-		log_warn("AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
-			 "addresses goes into the tunnel and is dropped there");
+	const char *why[2];
+	unsigned i, n = wg_conf_gaps(c, why);
+
+	for (i = 0; i < n; i++)
+		log_warn("%s", why[i]);
 }
 
 /* Leave the gateway blocked, and say so. */
@@ -407,7 +384,7 @@ static int wg_down(const struct wg_args *a)
  * make "disconnected" come sooner, never hide one. */
 static long stale_seconds(void)
 {
-	const char *e = getauxval(AT_SECURE) ? NULL : getenv(WG_STALE_ENV);
+	const char *e = secure_getenv(WG_STALE_ENV);   /* none in secure-execution mode */
 	long s = e ? parse_seconds(e, WG_STALE_S) : WG_STALE_S;
 
 	if (s < 0)
@@ -472,7 +449,9 @@ static int wg_watch(const struct wg_args *a)
 		 "the peer", a->dev, stale_ms / 1000);
 	for (;; poll(NULL, 0, (int)poll_ms)) {
 		now = now_ms();
-		err = watch_read(a->dev);
+		/* Whichever backend serves it now, quietly: what changed is said below. */
+		err = choose_backend(a->dev, NULL);
+		err = err < 0 ? err : read_device(a->dev, NULL);
 		if (err != last_err && err)
 			log_warn("reading %s: %s", a->dev, strerror(-err));
 		last_err = err;

@@ -97,33 +97,14 @@ int require_net_admin(void)
 
 /* ---- sockets ---- */
 
-static int open_sock(struct nl_sock *s, int bus)
+int gw_sock(int bus, struct nl_sock **out)
 {
-	int err = nl_open(s, bus);
+	int err = nl_run_sock(bus, out);
 
 	if (err < 0)
 		log_err("opening an %s socket: %s",
 			bus == NETLINK_ROUTE ? "rtnetlink" : "nfnetlink", strerror(-err));
 	return err;
-}
-
-/* One socket per bus for the whole run. Never closed here: the kernel
- * closes them when the process exits (and atexit() would link musl's
- * whole malloc into the static binary). */
-static struct nl_sock shared[2] = { { .fd = -1 }, { .fd = -1 } };
-
-int gw_sock(int bus, struct nl_sock **out)
-{
-	struct nl_sock *s = &shared[bus == NETLINK_NETFILTER];
-	int err;
-
-	if (s->fd < 0) {
-		err = open_sock(s, bus);
-		if (err < 0)
-			return err;
-	}
-	*out = s;
-	return 0;
 }
 
 int gw_nft_commit(struct nl_buf *b, int ok, const char *context)

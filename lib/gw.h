@@ -21,8 +21,7 @@ static inline const char *gw_family_name(uint8_t family)
 
 /* ---- gateway.c: sockets and transactions ---- */
 
-/* The run's one socket for bus (NETLINK_ROUTE or NETLINK_NETFILTER),
- * opened on first use, closed at exit. */
+/* nl_run_sock(), its failure to open logged. */
 int gw_sock(int bus, struct nl_sock **out);
 /* One nfnetlink transaction, its error logged with context. After one
  * that deleted nf_tables objects, releasing the socket (at exit) waits for

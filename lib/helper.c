@@ -2,6 +2,7 @@
  * bounded time and output. */
 #define _GNU_SOURCE   /* pipe2 */
 #include "helper.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,14 +43,6 @@ int helper_find(const char *prog, char *out, size_t size)
 			return 0;
 	}
 	return -ENOENT;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 static void close_pair(int p[2])

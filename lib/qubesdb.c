@@ -1,8 +1,9 @@
 /* qubesdb.c - QubesDB reads over the daemon's unix socket, without
  * qubesdb-read: a pure reply parser (fuzzed) and the socket I/O around it,
  * bounded in time and in bytes. See qubesdb.h for the protocol. */
-#define _GNU_SOURCE   /* struct ucred */
+#define _GNU_SOURCE   /* struct ucred, secure_getenv */
 #include "qubesdb.h"
+#include "clock.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -13,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -137,14 +137,6 @@ const char *qdb_open_strerror(int err)
 }
 
 /* ---- socket I/O, bounded by the session's deadline ---- */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int remaining_ms(const struct qdb *q)
 {
@@ -283,8 +275,9 @@ fail:
 int qdb_open(struct qdb *q, int timeout_ms)
 {
 	/* In secure-execution mode (setuid, file capabilities) the
-	 * environment belongs to someone less trusted: ignore it. */
-	const char *env = getauxval(AT_SECURE) ? NULL : getenv(QDB_SOCK_ENV);
+	 * environment belongs to someone less trusted: secure_getenv()
+	 * ignores it. */
+	const char *env = secure_getenv(QDB_SOCK_ENV);
 	int rc;
 
 	q->fd = -1;

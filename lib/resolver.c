@@ -1,7 +1,9 @@
 /* resolver.c - host names resolved as this qube's resolver would, by a
  * DNS stub of our own: the files first, then queries over UDP whose every
  * reply is treated as hostile input. See resolver.h. */
+#define _GNU_SOURCE   /* secure_getenv */
 #include "resolver.h"
+#include "clock.h"
 #include "ovpnenv.h"
 
 #include <errno.h>
@@ -12,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/auxv.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -22,7 +23,7 @@
 
 static const char *env_path(const char *env, const char *path)
 {
-	const char *p = getauxval(AT_SECURE) ? NULL : getenv(env);
+	const char *p = secure_getenv(env);    /* none in secure-execution mode */
 
 	return p && p[0] == '/' ? p : path;
 }
@@ -356,14 +357,6 @@ static int resolv_line(char *line, void *arg)
 }
 
 /* ---- the network ---- */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* One query to one server, its answer awaited until ms have passed;
  * replies that are not the answer to it are ignored (-EBADMSG if nothing

@@ -525,3 +525,18 @@ int wg_conf_has_family(const struct wg_conf *c, uint8_t family)
 			return 1;
 	return 0;
 }
+
+unsigned wg_conf_gaps(const struct wg_conf *c, const char *why[2])
+{
+	unsigned n = 0;
+
+	if (!wg_conf_covers_all(c, AF_INET))
+		why[n++] = "AllowedIPs does not cover 0.0.0.0/0: downstream IPv4 traffic to other "
+			   "addresses is refused (dropped in the tunnel)";
+	if (!wg_conf_has_family(c, AF_INET6))
+		why[n++] = "no IPv6 Address: downstream IPv6 traffic is refused (blocked)";
+	else if (!wg_conf_covers_all(c, AF_INET6))
+		why[n++] = "AllowedIPs does not cover ::/0: downstream IPv6 traffic to other "
+			   "addresses is refused (dropped in the tunnel)";
+	return n;
+}

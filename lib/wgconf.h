@@ -61,4 +61,9 @@ int wg_conf_covers_all(const struct wg_conf *c, uint8_t family);
 /* An Address of that family is configured. */
 int wg_conf_has_family(const struct wg_conf *c, uint8_t family);
 
+/* The downstream traffic c's tunnel would refuse, in words (AllowedIPs
+ * short of everything, no IPv6 Address): up to 2 sentences into why, for
+ * `up`'s journal and the configurator alike; their count. */
+unsigned wg_conf_gaps(const struct wg_conf *c, const char *why[2]);
+
 #endif

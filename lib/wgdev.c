@@ -29,7 +29,7 @@ static uint32_t link_mtu(int fd, uint32_t ifindex)
 
 unsigned wg_dev_mtu(const struct wg_conf *c)
 {
-	struct nl_sock s;
+	struct nl_sock *s;
 	struct nl_result res;
 	uint32_t oif, mtu, best = 0;
 	unsigned i;
@@ -37,16 +37,14 @@ unsigned wg_dev_mtu(const struct wg_conf *c)
 
 	if (c->mtu)
 		return c->mtu;
-	if (fd >= 0 && nl_open(&s, NETLINK_ROUTE) == 0) {
+	if (fd >= 0 && nl_run_sock(NETLINK_ROUTE, &s) == 0)
 		for (i = 0; i < c->npeers; i++) {
 			const struct wg_endpoint *ep = &c->peers[i].endpoint;
 
-			if (ep->family && rt_route_get_oif(&s, ep->family, ep->addr, &oif, &res) == 0 &&
+			if (ep->family && rt_route_get_oif(s, ep->family, ep->addr, &oif, &res) == 0 &&
 			    (mtu = link_mtu(fd, oif)) > best)
 				best = mtu;
 		}
-		nl_close(&s);
-	}
 	if (fd >= 0)
 		close(fd);
 	if (!best) {
@@ -60,7 +58,7 @@ int wg_dev_setup(const char *ifname, const struct wg_conf *c, unsigned mtu)
 {
 	char buf[1024] __attribute__((aligned(4)));
 	unsigned idx = if_nametoindex(ifname), i;
-	struct nl_sock s;
+	struct nl_sock *s;
 	struct nl_result res;
 	struct nl_buf b;
 	int err;
@@ -69,7 +67,7 @@ int wg_dev_setup(const char *ifname, const struct wg_conf *c, unsigned mtu)
 		log_err("%s: no such device", ifname);
 		return -ENODEV;
 	}
-	err = nl_open(&s, NETLINK_ROUTE);
+	err = nl_run_sock(NETLINK_ROUTE, &s);
 	if (err < 0) {
 		log_err("rtnetlink: %s", strerror(-err));
 		return err;
@@ -79,9 +77,8 @@ int wg_dev_setup(const char *ifname, const struct wg_conf *c, unsigned mtu)
 		rt_addr_msg(&b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, c->addr[i].family,
 			    c->addr[i].addr, c->addr[i].len, idx, "adding an Address to the tunnel");
 	rt_link_set_mtu_up(&b, idx, mtu, "setting the tunnel's MTU and bringing it up");
-	err = nl_transact(&s, &b, 0, &res);
+	err = nl_transact(s, &b, 0, &res);
 	if (err < 0)
 		log_nl_error(ifname, &res);
-	nl_close(&s);
 	return err;
 }

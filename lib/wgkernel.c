@@ -27,15 +27,14 @@ static int fail(struct nl_result *res, int err, const char *what)
 	return err;
 }
 
-/* The run's socket of bus (route, generic), and WireGuard's family id:
- * opened and looked up on first use, closed by the kernel at exit. */
-static struct nl_sock socks[2] = { { .fd = -1 }, { .fd = -1 } };
+/* The run's socket of bus (route, generic: nl_run_sock), and WireGuard's
+ * family id, looked up on first use. */
 static uint16_t family;
 
 static struct nl_sock *sock(int bus, struct nl_result *res)
 {
-	struct nl_sock *s = &socks[bus == NETLINK_GENERIC];
-	int err = s->fd < 0 ? nl_open(s, bus) : 0;
+	struct nl_sock *s = NULL;
+	int err = nl_run_sock(bus, &s);
 
 	if (!err && bus == NETLINK_GENERIC && !family)
 		err = genl_family_id(s, WG_GENL_NAME, &family, res);

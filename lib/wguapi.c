@@ -2,6 +2,7 @@
  * configuration, get=1 / set=1 replies parsed strictly, and the socket. */
 #define _GNU_SOURCE   /* struct ucred */
 #include "wguapi.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -255,14 +256,6 @@ int wg_uapi_parse_reply(const char *buf, size_t len, struct wg_uapi_status *st)
 }
 
 /* ---- the socket ---- */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Wait for events on fd until the deadline: 0, or -ETIMEDOUT / -errno. */
 static int wait_fd(int fd, short events, long deadline)

@@ -192,6 +192,20 @@ void nl_close(struct nl_sock *s)
 	s->fd = -1;
 }
 
+int nl_run_sock(int bus, struct nl_sock **out)
+{
+	static struct nl_sock run[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
+	struct nl_sock *s = &run[bus == NETLINK_NETFILTER ? 1 : bus == NETLINK_GENERIC ? 2 : 0];
+	int err;
+
+	if (bus != NETLINK_ROUTE && bus != NETLINK_NETFILTER && bus != NETLINK_GENERIC)
+		return -EPROTONOSUPPORT;
+	if (s->fd < 0 && (err = nl_open(s, bus)) < 0)
+		return err;
+	*out = s;
+	return 0;
+}
+
 int nl_parse_ack(const struct nlmsghdr *nlh, uint32_t *seq, char *extack, size_t size)
 {
 	const struct nlmsgerr *e;

@@ -68,6 +68,11 @@ void nl_nest_end(struct nl_buf *b, struct nlattr *nest);
 
 int nl_open(struct nl_sock *s, int bus);
 void nl_close(struct nl_sock *s);
+/* The run's one socket of bus (NETLINK_ROUTE, NETLINK_NETFILTER,
+ * NETLINK_GENERIC), opened on first use and shared by every caller. Never
+ * closed here: the kernel closes it when the process exits (atexit()
+ * would link musl's whole malloc into the static binary). 0 or -errno. */
+int nl_run_sock(int bus, struct nl_sock **out);
 
 /* Errors a caller may declare harmless for every message of a transaction. */
 #define NL_OK_EXIST   0x1   /* EEXIST: "already there" */
