@@ -90,15 +90,6 @@ static void put_prefix(struct out *o, const struct wg_prefix *p)
 	put_uint(o, "/", p->len);
 }
 
-/* The configured keepalive, or every max seconds if that is rarer (off
- * included); max 0: as configured. */
-static int keepalive_of(const struct wg_peer *p, int max)
-{
-	int k = p->keepalive < 0 ? 0 : p->keepalive;
-
-	return max && (!k || k > max) ? max : k;
-}
-
 int wg_uapi_set_request(const struct wg_conf *c, int keepalive_max, char *out, size_t size)
 {
 	struct out o = { out, 0, size, size ? 0 : -EMSGSIZE };
@@ -119,7 +110,7 @@ int wg_uapi_set_request(const struct wg_conf *c, int keepalive_max, char *out, s
 		if (p->endpoint.family)
 			put_endpoint(&o, &p->endpoint);
 		put_uint(&o, "persistent_keepalive_interval=",
-			 (unsigned long)keepalive_of(p, p->endpoint.family ? keepalive_max : 0));
+			 (unsigned long)wg_peer_keepalive(p, keepalive_max));
 		put(&o, "replace_allowed_ips=true\n");
 		for (j = 0; j < p->nallowed; j++)
 			put_prefix(&o, &p->allowed[j]);

@@ -61,7 +61,7 @@ static void put_peer(struct nl_buf *b, const struct wg_device *d, const struct w
 		     unsigned *j, size_t msg_max)
 {
 	struct nlattr *peer = nl_nest_start(b, 0), *ips;
-	uint16_t keepalive = (uint16_t)(p->keepalive < 0 ? 0 : p->keepalive);
+	uint16_t keepalive = (uint16_t)wg_peer_keepalive(p, d->keepalive_max);
 
 	nl_put(b, WGPEER_A_PUBLIC_KEY, WG_KEY_LEN, p->public_key);
 	if (*j == 0) {           /* a fresh peer; a continued one is named only */
@@ -69,9 +69,6 @@ static void put_peer(struct nl_buf *b, const struct wg_device *d, const struct w
 			nl_put(b, WGPEER_A_PRESHARED_KEY, WG_KEY_LEN, p->preshared_key);
 		nl_put_u32(b, WGPEER_A_FLAGS, WGPEER_F_REPLACE_ALLOWEDIPS);
 		put_endpoint(b, &p->endpoint);
-		if (p->endpoint.family && d->keepalive_max &&
-		    (!keepalive || keepalive > d->keepalive_max))
-			keepalive = (uint16_t)d->keepalive_max;
 		nl_put(b, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, sizeof(keepalive), &keepalive);
 	}
 	if (*j < p->nallowed) {

@@ -34,6 +34,16 @@ struct wg_peer {
 	struct wg_prefix allowed[WG_ALLOWED_MAX];
 };
 
+/* The keepalive p is given, by either backend: as configured, or every
+ * max seconds if that is rarer (off included) and p has an endpoint;
+ * max 0: as configured. */
+static inline int wg_peer_keepalive(const struct wg_peer *p, int max)
+{
+	int k = p->keepalive < 0 ? 0 : p->keepalive;
+
+	return max && p->endpoint.family && (!k || k > max) ? max : k;
+}
+
 /* A device as WG_CMD_SET_DEVICE sets it: everything replaced. */
 struct wg_device {
 	const char *ifname;
