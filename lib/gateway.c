@@ -315,8 +315,6 @@ int gw_connect(const struct gw_tunnel *t)
 	} else {
 		err = killswitch_repair();
 		if (!err)
-			err = gw_set_group(t->dev, GW_GROUP, 0);
-		if (!err)
 			err = gw_dns_wake(t);
 		/* A table rebuilt means new DNS targets (or that ours was gone and
 		 * Qubes' dnat-dns bound connections): those bindings are stale. A
@@ -324,7 +322,8 @@ int gw_connect(const struct gw_tunnel *t)
 		 * while it slept, table 78 had no tunnel route, so DNS made none. */
 		if (err > 0)
 			err = gw_flush_conntrack(t, "cutting DNS connections bound to an old DNS target");
-		/* Last: from here on traffic flows. */
+		/* Last, in one transaction: the tunnel's group, then its
+		 * routes; from here on traffic flows. */
 		if (!err)
 			err = gw_tunnel_routes(t, ifindex);
 	}
@@ -444,7 +443,7 @@ int gw_read_status(struct gw_status *st)
 	for (i = 0; !err && i < 2; i++) {
 		err = rt_rule_dump(s, families[i], status_rule, st, &res);
 		if (!err)
-			err = rt_route_dump(s, families[i], status_route, st, &res);
+			err = rt_route_dump(s, families[i], 0, status_route, st, &res);
 	}
 	if (err < 0) {
 		log_nl_error("reading routing state", &res);

@@ -40,7 +40,9 @@ void gw_policy_rule(struct rt_rule *r, uint8_t family);
  * blackhole defaults and the policy rules in place. Every step runs even
  * after a failure (each only closes); the first error is returned. */
 int gw_routes_blocked(void);
-/* Connected: the tunnel's default routes (IPv6 only when t->has_ipv6). */
+/* Connected, in one transaction: the blocked baseline, the tunnel in
+ * interface group 78, its default routes (IPv6 only when t->has_ipv6;
+ * otherwise table 78's other IPv6 routes go). */
 int gw_tunnel_routes(const struct gw_tunnel *t, unsigned ifindex);
 /* Off: the policy rules and every route we tagged, removed. */
 int gw_routes_off(void);

@@ -30,41 +30,36 @@ void gw_policy_rule(struct rt_rule *r, uint8_t family)
 
 /* Blackhole defaults (replaced, so a foreign route at our metric cannot
  * stand in for them), then the rules (EXCL: an identical rule is success,
- * and we never stack duplicates). */
-static int install_blackholes_and_rules(struct nl_sock *s)
+ * and we never stack duplicates): appended to b, whose transaction must
+ * take NL_OK_EXIST. */
+static void put_blackholes_and_rules(struct nl_buf *b)
 {
-	char buf[1024] __attribute__((aligned(4)));
-	struct nl_result res;
-	struct rt_route r;
-	struct rt_rule rule;
-	struct nl_buf b;
-	int err;
-
 	static const char *const what[2][2] = {
 		{ "adding blackhole default route to table 78 (IPv4)",
 		  "adding policy rule 'fwmark 0x78 lookup 78' (IPv4)" },
 		{ "adding blackhole default route to table 78 (IPv6)",
 		  "adding policy rule 'fwmark 0x78 lookup 78' (IPv6)" },
 	};
+	struct rt_route r;
+	struct rt_rule rule;
 	unsigned i;
 
-	nl_buf_init(&b, buf, sizeof(buf));
 	for (i = 0; i < 2; i++) {
 		blackhole_route(&r, i ? AF_INET6 : AF_INET);
-		rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r, what[i][0]);
+		rt_route_msg(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r, what[i][0]);
 	}
 	for (i = 0; i < 2; i++) {
 		gw_policy_rule(&rule, i ? AF_INET6 : AF_INET);
-		rt_rule_msg(&b, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule, what[i][1]);
+		rt_rule_msg(b, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule, what[i][1]);
 	}
-	err = nl_transact(s, &b, NL_OK_EXIST, &res);
-	if (err < 0)
-		log_nl_error("setting up routing table 78", &res);
-	return err;
 }
 
-/* Routes of table 78 to delete, collected from a dump. */
-#define MAX_ROUTES 64
+/* Routes of table 78 to delete, collected from a dump of that table. */
+#define MAX_ROUTES 32
+
+/* The one buffer of this file's transactions (one at a time): a pass of
+ * empty_table() plus what its caller puts first. */
+static char txbuf[(2 * MAX_ROUTES + 8) * 96] __attribute__((aligned(4)));
 struct route_list {
 	uint8_t family;
 	int keep_blackhole;       /* 1: keep blackholes, 0: only ours */
@@ -89,63 +84,93 @@ static int collect_route(const struct rt_route *r, void *data)
 	return 0;
 }
 
-/* keep_blackhole: delete every non-blackhole route of table 78 (blocked
- * state); otherwise delete every route we tagged (off). Repeats while a
- * dump held more routes than one pass deletes. */
-static int delete_table_routes(struct nl_sock *s, uint8_t family, int keep_blackhole)
+/* Table 78's routes of a family to delete, into l: with keep_blackhole
+ * every non-blackhole route (blocked state), otherwise every route we
+ * tagged (off). */
+static int list_table_routes(struct nl_sock *s, struct route_list *l, uint8_t family,
+			     int keep_blackhole)
 {
-	static struct route_list l;
-	static char buf[MAX_ROUTES * 96] __attribute__((aligned(4)));
-	char context[96];
 	struct nl_result res;
-	struct nl_buf b;
-	unsigned i, pass;
 	int err;
 
-	snprintf(context, sizeof(context), "removing routes from table 78 (%s)",
-		 gw_family_name(family));
-	for (pass = 0; pass < 16; pass++) {
-		memset(&l, 0, sizeof(l));
-		l.family = family;
-		l.keep_blackhole = keep_blackhole;
-		err = rt_route_dump(s, family, collect_route, &l, &res);
-		if (err < 0) {
-			log_nl_error(context, &res);
-			return err;
-		}
-		if (l.n == 0)
-			return 0;
-		nl_buf_init(&b, buf, sizeof(buf));
-		for (i = 0; i < l.n; i++)
-			rt_route_msg(&b, RTM_DELROUTE, 0, &l.r[i], context);
-		err = nl_transact(s, &b, NL_OK_MISSING, &res);
-		if (err < 0) {
-			log_nl_error(context, &res);
-			return err;
-		}
-		if (!l.overflow)
-			return 0;
-	}
-	log_err("%s: table keeps growing", context);
-	return -EAGAIN;
+	memset(l, 0, sizeof(*l));
+	l->family = family;
+	l->keep_blackhole = keep_blackhole;
+	err = rt_route_dump(s, family, GW_TABLE, collect_route, l, &res);
+	if (err == -ENOENT)
+		return 0;             /* no table 78 yet: nothing in it */
+	if (err < 0)
+		log_nl_error(family == AF_INET ? "listing routes of table 78 (IPv4)"
+			     : "listing routes of table 78 (IPv6)", &res);
+	return err;
 }
 
-/* The blocked routing state. Every step runs even after a failure (each
- * only closes); the first error is returned. */
+static void put_deletions(struct nl_buf *b, const struct route_list *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++)
+		rt_route_msg(b, RTM_DELROUTE, 0, &l->r[i], l->family == AF_INET
+			     ? "removing a route from table 78 (IPv4)"
+			     : "removing a route from table 78 (IPv6)");
+}
+
+/* Table 78 emptied of the routes list_table_routes() picks, for the
+ * families in fams (1: IPv4, 2: IPv6), in one transaction per pass after
+ * whatever the caller put first in first (NULL: nothing; else a buffer
+ * on txbuf); passes repeat while
+ * a dump held more routes than one pass deletes. Every message of a
+ * transaction runs even after one fails; the first error is returned. */
+static int empty_table(struct nl_sock *s, struct nl_buf *first, unsigned fams,
+		       int keep_blackhole, const char *context)
+{
+	static struct route_list l[2];
+	struct nl_result res;
+	struct nl_buf b;
+	unsigned pass, i;
+	int err = 0, e;
+
+	for (pass = 0; pass < 16; pass++) {
+		for (i = 0; i < 2; i++) {
+			l[i].n = l[i].overflow = 0;
+			e = (fams >> i) & 1 ? list_table_routes(s, &l[i], i ? AF_INET6 : AF_INET,
+								  keep_blackhole) : 0;
+			err = err ? err : e;
+		}
+		if (pass == 0 && first)
+			b = *first;
+		else
+			nl_buf_init(&b, txbuf, sizeof(txbuf));
+		put_deletions(&b, &l[0]);
+		put_deletions(&b, &l[1]);
+		if (!b.nmsg)
+			return err;
+		e = nl_transact(s, &b, NL_OK_EXIST | NL_OK_MISSING, &res);
+		if (e < 0)
+			log_nl_error(context, &res);
+		err = err ? err : e;
+		if (!l[0].overflow && !l[1].overflow)
+			return err;
+	}
+	log_err("%s: table 78 keeps growing", context);
+	return err ? err : -EAGAIN;
+}
+
+/* The blocked routing state: the blackholes and rules first, so that no
+ * moment has table 78 without its blackhole; then every other route of
+ * table 78 goes, in the same transaction. */
 int gw_routes_blocked(void)
 {
 	struct nl_sock *s;
-	int err, e;
+	struct nl_buf b;
+	int err;
 
 	err = gw_sock(NETLINK_ROUTE, &s);
 	if (err < 0)
 		return err;
-	err = delete_table_routes(s, AF_INET, 1);
-	e = delete_table_routes(s, AF_INET6, 1);
-	err = err ? err : e;
-	e = install_blackholes_and_rules(s);
-	err = err ? err : e;
-	return err;
+	nl_buf_init(&b, txbuf, sizeof(txbuf));
+	put_blackholes_and_rules(&b);
+	return empty_table(s, &b, 3, 1, "blocking routing table 78");
 }
 
 int gw_set_group(const char *dev, uint32_t group, int missing_ok)
@@ -180,8 +205,7 @@ int gw_set_group(const char *dev, uint32_t group, int missing_ok)
 
 int gw_tunnel_routes(const struct gw_tunnel *t, unsigned ifindex)
 {
-	char buf[512] __attribute__((aligned(4)));
-	struct nl_result res;
+	char what[96];
 	struct rt_route r;
 	struct nl_sock *s;
 	struct nl_buf b;
@@ -190,39 +214,35 @@ int gw_tunnel_routes(const struct gw_tunnel *t, unsigned ifindex)
 	err = gw_sock(NETLINK_ROUTE, &s);
 	if (err < 0)
 		return err;
-	/* Without IPv6 in the tunnel, downstream IPv6 stays blackholed: drop
-	 * any tunnel route a previous connection left. */
-	err = install_blackholes_and_rules(s);
-	if (!err && !t->has_ipv6)
-		err = delete_table_routes(s, AF_INET6, 1);
-	if (!err) {
-		nl_buf_init(&b, buf, sizeof(buf));
-		memset(&r, 0, sizeof(r));
-		r.type = RTN_UNICAST;
-		r.protocol = GW_PROTO;
-		r.table = GW_TABLE;
-		r.metric = GW_METRIC_TUNNEL;
-		r.oif = ifindex;
-		r.family = AF_INET;
+	/* One transaction, in this order: the blocked baseline (in case it
+	 * went), the tunnel's group (the firewall lets downstream traffic out
+	 * into it from here on), then its default routes, from which traffic
+	 * flows. Without IPv6 in the tunnel, downstream IPv6 stays blackholed:
+	 * any tunnel route a previous connection left is deleted with them. */
+	nl_buf_init(&b, txbuf, sizeof(txbuf));
+	put_blackholes_and_rules(&b);
+	snprintf(what, sizeof(what), "setting interface group of %s to %u", t->dev, GW_GROUP);
+	rt_link_set_group(&b, ifindex, GW_GROUP, what);
+	memset(&r, 0, sizeof(r));
+	r.type = RTN_UNICAST;
+	r.protocol = GW_PROTO;
+	r.table = GW_TABLE;
+	r.metric = GW_METRIC_TUNNEL;
+	r.oif = ifindex;
+	r.family = AF_INET;
+	rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
+		     "adding tunnel default route to table 78 (IPv4)");
+	if (t->has_ipv6) {
+		r.family = AF_INET6;
 		rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
-			     "adding tunnel default route to table 78 (IPv4)");
-		if (t->has_ipv6) {
-			r.family = AF_INET6;
-			rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
-				     "adding tunnel default route to table 78 (IPv6)");
-		}
-		err = nl_transact(s, &b, 0, &res);
-		if (err < 0)
-			log_nl_error("adding tunnel routes", &res);
+			     "adding tunnel default route to table 78 (IPv6)");
 	}
-	return err;
+	return empty_table(s, &b, t->has_ipv6 ? 0 : 2, 1, "routing table 78 into the tunnel");
 }
 
 int gw_routes_off(void)
 {
-	char buf[512] __attribute__((aligned(4)));
 	static const uint8_t families[2] = { AF_INET, AF_INET6 };
-	struct nl_result res;
 	struct rt_rule rule;
 	struct nl_sock *s;
 	struct nl_buf b;
@@ -232,7 +252,7 @@ int gw_routes_off(void)
 	err = gw_sock(NETLINK_ROUTE, &s);
 	if (err < 0)
 		return err;
-	nl_buf_init(&b, buf, sizeof(buf));
+	nl_buf_init(&b, txbuf, sizeof(txbuf));
 	for (i = 0; i < 2; i++) {
 		gw_policy_rule(&rule, families[i]);
 		rt_rule_msg(&b, RTM_DELRULE, 0, &rule,
@@ -240,12 +260,9 @@ int gw_routes_off(void)
 			    ? "removing policy rule 'fwmark 0x78 lookup 78' (IPv4)"
 			    : "removing policy rule 'fwmark 0x78 lookup 78' (IPv6)");
 	}
-	err = nl_transact(s, &b, NL_OK_MISSING, &res);
-	if (err < 0)
-		log_nl_error("removing policy rules", &res);
-	for (i = 0; !err && i < 2; i++)
-		err = delete_table_routes(s, families[i], 0);
-	return err;
+	/* The rules first (nothing is steered into table 78 any more), then
+	 * every route we put there. */
+	return empty_table(s, &b, 3, 0, "removing policy rules and table 78");
 }
 
 /* ---- this qube's side of the tunnel ----
@@ -286,7 +303,7 @@ int gw_read_side(struct gw_side *side, int with_main, unsigned tunnel)
 	err = gw_sock(NETLINK_ROUTE, &s);
 	if (err < 0)
 		return err;
-	err = rt_route_dump(s, AF_UNSPEC, collect_side, &c, &res);
+	err = rt_route_dump(s, AF_UNSPEC, 0, collect_side, &c, &res);
 	if (err < 0)
 		log_nl_error("listing this qube's addresses and routes", &res);
 	return err;

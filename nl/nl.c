@@ -165,9 +165,13 @@ int nl_open(struct nl_sock *s, int bus)
 	s->fd = fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, bus);
 	if (fd < 0)
 		return -errno;
-	/* Both are optional kernel features: ask, but do not depend on them. */
+	/* Optional kernel features: ask, but do not depend on them. Strict
+	 * checking makes rtnetlink dumps honour their filters (a route dump
+	 * of one table reads only that table). */
 	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (bus == NETLINK_ROUTE)
+		setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	/* Bound with port id 0: the kernel picks a unique one, read back. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||

@@ -171,8 +171,8 @@ int rt_parse_rule(const struct nlmsghdr *nlh, struct rt_rule *r)
 
 NL_DUMP_ADAPTER(route_dump_cb, struct rt_route, rt_parse_route, rt_route_cb)
 
-int rt_route_dump(struct nl_sock *s, uint8_t family, rt_route_cb cb, void *data,
-		  struct nl_result *res)
+int rt_route_dump(struct nl_sock *s, uint8_t family, uint8_t table, rt_route_cb cb,
+		  void *data, struct nl_result *res)
 {
 	char buf[128] __attribute__((aligned(4)));
 	struct route_dump_cb_ctx ctx = { cb, data };
@@ -181,8 +181,10 @@ int rt_route_dump(struct nl_sock *s, uint8_t family, rt_route_cb cb, void *data,
 
 	nl_buf_init(&b, buf, sizeof(buf));
 	rtm = nl_msg_begin(&b, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm), "listing routes");
-	if (rtm)
+	if (rtm) {
 		rtm->rtm_family = family;
+		rtm->rtm_table = table;
+	}
 	nl_msg_end(&b);
 	return nl_dump(s, &b, route_dump_cb, &ctx, res);
 }

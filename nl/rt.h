@@ -61,12 +61,16 @@ void rt_link_del_name(struct nl_buf *b, const char *ifname, const char *what);
 int rt_route_get_oif(struct nl_sock *s, uint8_t family, const uint8_t *dst, uint32_t *oif,
 		     struct nl_result *res);
 
-/* Dumps call cb once per route (of any table: filter in cb) or rule.
- * cb returns 0 to go on or -errno to fail the dump. */
+/* Dumps call cb once per route or rule; cb returns 0 to go on or -errno
+ * to fail the dump. table (1-255) asks the kernel for that table's routes
+ * only, 0 for all: a kernel honours it under strict checking, which
+ * nl_open() asks for on NETLINK_ROUTE (4.20 on); an older one sends every
+ * table, so cb must still check r->table. A table that does not exist
+ * is -ENOENT (IPv4) or an empty dump. */
 typedef int (*rt_route_cb)(const struct rt_route *r, void *data);
 typedef int (*rt_rule_cb)(const struct rt_rule *r, void *data);
-int rt_route_dump(struct nl_sock *s, uint8_t family, rt_route_cb cb, void *data,
-		  struct nl_result *res);
+int rt_route_dump(struct nl_sock *s, uint8_t family, uint8_t table, rt_route_cb cb,
+		  void *data, struct nl_result *res);
 int rt_rule_dump(struct nl_sock *s, uint8_t family, rt_rule_cb cb, void *data,
 		 struct nl_result *res);
 
