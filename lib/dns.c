@@ -127,7 +127,7 @@ int gw_dns_sleep(void)
 	struct nl_buf b;
 	int exists, err;
 
-	err = gw_read_table(GW_NFT_DNS_TABLE, &info, &exists);
+	err = gw_read_dns(&info, &exists);
 	if (err < 0 || !exists || (info.flags & NFT_TABLE_F_DORMANT))
 		return err;
 	nl_buf_init(&b, buf, sizeof(buf));
@@ -135,7 +135,10 @@ int gw_dns_sleep(void)
 	nft_table_add_flags(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, NFT_TABLE_F_DORMANT, NULL, 0,
 			    "disabling " DNS_WHAT);
 	nft_batch_end(&b);
-	return gw_nft_commit(&b, 0, "disabling " DNS_WHAT);
+	err = gw_nft_commit(&b, 0, "disabling " DNS_WHAT);
+	if (!err)
+		gw_seen_dns(1, 1, info.udata, info.udata_len);
+	return err;
 }
 
 int gw_dns_wake(const struct gw_tunnel *t)
@@ -147,11 +150,14 @@ int gw_dns_wake(const struct gw_tunnel *t)
 	int exists, err, same;
 
 	describe_dns(t, desc, sizeof(desc));
-	err = gw_read_table(GW_NFT_DNS_TABLE, &info, &exists);
+	err = gw_read_dns(&info, &exists);
 	if (err < 0)
 		return err;
 	same = exists && info.udata_len == strlen(desc) + 1 &&
 	       !memcmp(info.udata, desc, info.udata_len);
+	/* Awake already, as wanted: a commit would change nothing. */
+	if (same && !(info.flags & NFT_TABLE_F_DORMANT))
+		return 0;
 	nl_buf_init(&b, buf, sizeof(buf));
 	nft_batch_begin(&b);
 	if (same)
@@ -161,7 +167,10 @@ int gw_dns_wake(const struct gw_tunnel *t)
 		put_dns_table(&b, t, desc);
 	nft_batch_end(&b);
 	err = gw_nft_commit(&b, 0, "installing " DNS_WHAT);
-	return err < 0 ? err : !same;
+	if (err < 0)
+		return err;
+	gw_seen_dns(1, 0, desc, strlen(desc) + 1);
+	return !same;
 }
 
 /* ---- which servers: none on this side of the tunnel ---- */

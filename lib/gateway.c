@@ -35,6 +35,7 @@
 #include "gw.h"
 #include "log.h"
 #include "rundir.h"
+#include "ovpnenv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -107,6 +108,8 @@ int gw_sock(int bus, struct nl_sock **out)
 	return err;
 }
 
+static void seen_commit(int err, int ok);
+
 int gw_nft_commit(struct nl_buf *b, int ok, const char *context)
 {
 	struct nl_result res;
@@ -116,6 +119,7 @@ int gw_nft_commit(struct nl_buf *b, int ok, const char *context)
 	if (err < 0)
 		return err;
 	err = nl_transact(s, b, ok, &res);
+	seen_commit(err, ok);
 	if (err < 0)
 		log_nl_error(context, &res);
 	return err;
@@ -140,6 +144,176 @@ int gw_read_table(const char *name, struct nft_table_info *info, int *exists)
 	}
 	*exists = 1;
 	return 0;
+}
+
+/* ---- what nftables held, as seen at a generation ----
+ *
+ * nf_tables numbers its ruleset: every commit that changes something adds
+ * one to the generation id, and nothing else changes a table of ours. So
+ * "at generation G the kill switch was whole and the DNS table was X",
+ * left where the next hook finds it (the lock file's note), stays true
+ * while the generation is G: a hook that finds it so does not read back
+ * the kill switch's rules and the DNS table (a rule dump and two table
+ * reads). A process notes only a generation whose state it knows: the one
+ * it read before anything else, plus one per commit of its own, each of
+ * which changes something (none that changes nothing is ever sent), and
+ * only when the kernel still says that generation after its last commit.
+ * If anybody else committed in between, the generation has moved past
+ * the noted one already, and as it only grows, the note is never matched.
+ * The network namespace's cookie goes with it: another namespace's
+ * generations mean nothing here. */
+enum { DNS_UNKNOWN, DNS_ABSENT, DNS_DORMANT, DNS_AWAKE };
+#define SEEN_TAG "nft-seen"
+static struct {
+	int state;                /* 0 not read yet, 1 in use, -1 unusable */
+	uint64_t netns;
+	uint32_t gen;             /* what the fields below describe */
+	int ks_whole;
+	int dns;
+	char desc[NFT_TABLE_UDATA_MAX];
+} seen;
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+static int read_gen(uint32_t *gen, uint64_t *netns)
+{
+	struct nl_result res;
+	struct nl_sock *s;
+	socklen_t len = sizeof(*netns);
+
+	if (nl_run_sock(NETLINK_NETFILTER, &s) < 0 || nft_gen_get(s, gen, &res) < 0)
+		return -1;
+	if (netns && (getsockopt(s->fd, SOL_SOCKET, SO_NETNS_COOKIE, netns, &len) < 0 ||
+		      len != sizeof(*netns)))
+		return -1;
+	return 0;
+}
+
+/* A DNS table's description, as describe_dns() writes it: printable, no
+ * line break, NUL-terminated. */
+static int valid_desc(const uint8_t *d, size_t len)
+{
+	size_t i;
+
+	if (!len || len > NFT_TABLE_UDATA_MAX || d[len - 1])
+		return 0;
+	for (i = 0; i + 1 < len; i++)
+		if (d[i] < 0x20 || d[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* "nft-seen NETNS GEN KS DNS DESC\n" (NETNS 16 hex digits) into seen,
+ * when it describes this namespace at this generation. */
+static void take_note(char *note)
+{
+	char *f[6], *p = note;
+	unsigned long v[3];
+	uint64_t netns = 0;
+	unsigned i;
+
+	for (i = 0; i < 6; i++) {
+		f[i] = p;
+		p = strchr(p, i < 5 ? ' ' : '\n');
+		if (!p)
+			return;
+		*p++ = '\0';
+	}
+	if (strcmp(f[0], SEEN_TAG) || strlen(f[1]) != 16)
+		return;
+	for (p = f[1]; *p; p++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return;
+		netns = netns << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+	}
+	for (i = 0; i < 3; i++)
+		if (parse_decimal(f[i + 2], &v[i]) < 0)
+			return;
+	if (netns != seen.netns || v[0] != seen.gen || v[1] > 1 || v[2] > DNS_AWAKE ||
+	    !valid_desc((const uint8_t *)f[5], strlen(f[5]) + 1))
+		return;
+	seen.ks_whole = (int)v[1];
+	seen.dns = (int)v[2];
+	memcpy(seen.desc, f[5], strlen(f[5]) + 1);
+	log_debug("nftables as noted at generation %u: kill switch %s, DNS table %d",
+		  seen.gen, seen.ks_whole ? "whole" : "unknown", seen.dns);
+}
+
+/* 1 when seen is in use: the generation read (first call only). */
+static int seen_load(void)
+{
+	char note[64 + NFT_TABLE_UDATA_MAX];
+
+	if (seen.state)
+		return seen.state > 0;
+	seen.state = -1;
+	if (read_gen(&seen.gen, &seen.netns) < 0)
+		return 0;             /* an old kernel: every hook reads back */
+	seen.state = 1;
+	if (lock_note_read(note, sizeof(note)) > 0)
+		take_note(note);
+	return 1;
+}
+
+/* After a commit of ours: one generation on, or nothing known any more. */
+static void seen_commit(int err, int ok)
+{
+	if (seen.state <= 0)
+		return;
+	if (err < 0 || ok)            /* with ok, a refused part changed nothing */
+		seen.state = -1;
+	else if (!++seen.gen)
+		seen.gen = 1;
+}
+
+void gw_seen_dns(int exists, int dormant, const void *desc, size_t len)
+{
+	seen.dns = !exists ? DNS_ABSENT : dormant ? DNS_DORMANT : DNS_AWAKE;
+	if (exists && !valid_desc(desc, len))
+		seen.dns = DNS_UNKNOWN;   /* not a table of ours as we write it */
+	else if (exists)
+		memcpy(seen.desc, desc, len);
+	else
+		seen.desc[0] = '\0';
+}
+
+int gw_read_dns(struct nft_table_info *info, int *exists)
+{
+	int err;
+
+	if (seen_load() && seen.dns != DNS_UNKNOWN) {
+		memset(info, 0, sizeof(*info));
+		*exists = seen.dns != DNS_ABSENT;
+		info->flags = seen.dns == DNS_DORMANT ? NFT_TABLE_F_DORMANT : 0;
+		info->udata_len = *exists ? strlen(seen.desc) + 1 : 0;
+		memcpy(info->udata, seen.desc, info->udata_len);
+		return 0;
+	}
+	err = gw_read_table(GW_NFT_DNS_TABLE, info, exists);
+	if (!err)
+		gw_seen_dns(*exists, info->flags & NFT_TABLE_F_DORMANT, info->udata,
+			    info->udata_len);
+	return err;
+}
+
+/* Leave the note for the next hook, when this process knows it all and
+ * the kernel is still at the generation it knows. */
+static void seen_save(void)
+{
+	char note[64 + NFT_TABLE_UDATA_MAX];
+	uint32_t gen = 0;
+
+	if (seen.state <= 0 || !seen.ks_whole || seen.dns == DNS_UNKNOWN)
+		return;
+	if (read_gen(&gen, NULL) < 0 || gen != seen.gen) {
+		log_debug("nftables at generation %u, not %u as known: no note", gen, seen.gen);
+		return;
+	}
+	snprintf(note, sizeof(note), SEEN_TAG " %016llx %u %d %d %s\n",
+		 (unsigned long long)seen.netns, seen.gen, seen.ks_whole, seen.dns, seen.desc);
+	lock_note_write(note);
 }
 
 /* ---- the kill switch ---- */
@@ -236,6 +410,7 @@ static int killswitch_replace(int drop_dns_table)
 {
 	static char buf[16384] __attribute__((aligned(4)));
 	struct nl_buf b;
+	int err;
 
 	nl_buf_init(&b, buf, sizeof(buf));
 	nft_batch_begin(&b);
@@ -243,7 +418,10 @@ static int killswitch_replace(int drop_dns_table)
 	if (drop_dns_table)
 		nft_table_del(&b, NFPROTO_INET, GW_NFT_DNS_TABLE, "removing " DNS_WHAT);
 	nft_batch_end(&b);
-	return gw_nft_commit(&b, 0, "installing " KS_WHAT);
+	err = gw_nft_commit(&b, 0, "installing " KS_WHAT);
+	if (!err && drop_dns_table)
+		gw_seen_dns(0, 0, NULL, 0);
+	return err;
 }
 
 static int read_killswitch(struct gw_status *st);
@@ -256,17 +434,23 @@ static int killswitch_repair(void)
 	unsigned p;
 	int err;
 
+	if (seen_load() && seen.ks_whole) {
+		log_debug("kill switch whole at generation %u, as noted: not read back", seen.gen);
+		return 0;
+	}
 	memset(&st, 0, sizeof(st));
 	err = read_killswitch(&st);
 	if (err < 0)
 		return err;
 	for (p = GW_KS_TABLE; p < GW_PIECES && st.present[p]; p++)
 		;
-	if (p == GW_PIECES)
-		return 0;
-	log_warn("the kill switch was incomplete: re-installing " KS_WHAT " (%s was missing)",
-		 gw_pieces[p].name);
-	return killswitch_replace(0);
+	if (p < GW_PIECES) {
+		log_warn("the kill switch was incomplete: re-installing " KS_WHAT
+			 " (%s was missing)", gw_pieces[p].name);
+		err = killswitch_replace(0);
+	}
+	seen.ks_whole = !err;
+	return err;
 }
 
 int gw_on(void)
@@ -301,6 +485,7 @@ int gw_blackhole(const char *dev)
 		e = gw_set_group(dev, 0, 1);
 		err = err ? err : e;
 	}
+	seen_save();
 	return err;
 }
 
@@ -330,6 +515,8 @@ int gw_connect(const struct gw_tunnel *t)
 	if (err < 0) {
 		log_err("could not connect through %s: returning to the blocked state", t->dev);
 		gw_blackhole(ifindex ? t->dev : NULL);
+	} else {
+		seen_save();
 	}
 	return err;
 }

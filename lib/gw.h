@@ -31,6 +31,12 @@ int gw_sock(int bus, struct nl_sock **out);
 int gw_nft_commit(struct nl_buf *b, int ok, const char *context);
 /* nft table inet NAME: *exists, and its flags and user data. */
 int gw_read_table(const char *name, struct nft_table_info *info, int *exists);
+/* The DNS table as gw_read_table() says, or as the lock's note says it is
+ * at the kernel's current generation (gateway.c explains). */
+int gw_read_dns(struct nft_table_info *info, int *exists);
+/* After a commit of ours changed the DNS table: what it is now (desc: its
+ * user data, len bytes with the NUL). */
+void gw_seen_dns(int exists, int dormant, const void *desc, size_t len);
 
 /* ---- route.c: table 78, the tunnel's group, this qube's side ---- */
 

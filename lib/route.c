@@ -221,7 +221,7 @@ int gw_tunnel_routes(const struct gw_tunnel *t, unsigned ifindex)
 	 * any tunnel route a previous connection left is deleted with them. */
 	nl_buf_init(&b, txbuf, sizeof(txbuf));
 	put_blackholes_and_rules(&b);
-	snprintf(what, sizeof(what), "setting interface group of %s to %u", t->dev, GW_GROUP);
+	snprintf(what, sizeof(what), "setting interface group of %s to %u", t->dev, (unsigned)GW_GROUP);
 	rt_link_set_group(&b, ifindex, GW_GROUP, what);
 	memset(&r, 0, sizeof(r));
 	r.type = RTN_UNICAST;

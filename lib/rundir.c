@@ -65,6 +65,29 @@ void gateway_lock(void)
 	lock_fd = fd;
 }
 
+ssize_t lock_note_read(char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (lock_fd < 0 || size < 2)
+		return -EBADF;
+	n = pread(lock_fd, buf, size - 1, 0);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+void lock_note_write(const char *text)
+{
+	size_t len = strlen(text);
+
+	/* Never fatal: a note not written is a note not matched. */
+	if (lock_fd >= 0 && pwrite(lock_fd, text, len, 0) == (ssize_t)len)
+		if (ftruncate(lock_fd, (off_t)len) < 0)
+			log_debug("truncating the lock's note: %s", strerror(errno));
+}
+
 static void state_write(const char *text)
 {
 	char path[256], tmp[272];

@@ -1,7 +1,8 @@
 /* rundir.h - the run directory, $QUBES_VPN_RUNDIR or /run/qubes-vpn: what
  * the hooks leave behind for people, for the privileged qubes-vpn-resolv
  * and for the desktop notifier. One file here owns each of its entries:
- *   lock    serialises every change of the gateway's state;
+ *   lock    serialises every change of the gateway's state, and carries
+ *           a note from one holder to the next (lock_note_read);
  *   state   the connection, rewritten on every change (a path unit starts
  *           qubes-vpn-resolv whenever it changes, even to the same state);
  *   events  one line per notification, rotated to events.old at 64 KiB;
@@ -26,6 +27,12 @@ const char *rundir(void);
 /* An exclusive lock on RUNDIR/lock, held until exit. Without a usable run
  * directory it warns and goes on unlocked. */
 void gateway_lock(void);
+/* The lock file's content: a note for the next holder of the lock (the
+ * gateway's record of what nftables held, lib/gateway.c), read and written
+ * only while holding it. lock_note_read: its length, -EBADF without the
+ * lock, or -errno; the note NUL-terminated in buf, cut to size - 1 bytes. */
+ssize_t lock_note_read(char *buf, size_t size);
+void lock_note_write(const char *text);
 /* In a child that outlives the change: let go of the lock. */
 void gateway_lock_drop(void);
 

@@ -521,6 +521,56 @@ int nft_table_get(struct nl_sock *s, uint8_t family, const char *table,
 	return err;
 }
 
+int nft_parse_gen(const struct nlmsghdr *nlh, uint32_t *gen)
+{
+	struct nl_attrs at;
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN))
+		return -ENOENT;
+	if (nl_attrs_parse(nlh, sizeof(struct nfgenmsg), NFTA_GEN_MAX, &at) < 0)
+		return -EBADMSG;
+	a = at.tb[NFTA_GEN_ID];
+	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return -EBADMSG;
+	*gen = ntohl(mnl_attr_get_u32(a));
+	return 0;
+}
+
+struct gen_get_ctx {
+	uint32_t *gen;
+	int found;
+};
+
+static int gen_reply(const struct nlmsghdr *nlh, void *data)
+{
+	struct gen_get_ctx *ctx = data;
+	int err = nft_parse_gen(nlh, ctx->gen);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err == 0)
+		ctx->found = 1;
+	return err;
+}
+
+int nft_gen_get(struct nl_sock *s, uint32_t *gen, struct nl_result *res)
+{
+	char buf[64] __attribute__((aligned(4)));
+	struct gen_get_ctx ctx = { gen, 0 };
+	struct nl_buf b;
+	int err;
+
+	nl_buf_init(&b, buf, sizeof(buf));
+	nft_msg_start(&b, NFT_MSG_GETGEN, NLM_F_ACK, NFPROTO_UNSPEC,
+		      "reading the ruleset's generation");
+	nl_msg_end(&b);
+	err = nl_dump(s, &b, gen_reply, &ctx, res);
+	if (!err && !ctx.found)
+		err = res->err = -EBADMSG;   /* acknowledged but never said */
+	return err;
+}
+
 int nft_rule_dump(struct nl_sock *s, uint8_t family, const char *table,
 		  nft_rule_cb cb, void *data, struct nl_result *res)
 {

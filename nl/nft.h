@@ -83,6 +83,12 @@ int nft_table_get(struct nl_sock *s, uint8_t family, const char *table,
 		  struct nft_table_info *info, struct nl_result *res);
 int nft_parse_table(const struct nlmsghdr *nlh, struct nft_table_info *info);
 
+/* The ruleset's generation id (NFT_MSG_GETGEN): every commit that
+ * changes something adds one (skipping 0), nothing else changes it. */
+int nft_gen_get(struct nl_sock *s, uint32_t *gen, struct nl_result *res);
+/* One NFT_MSG_NEWGEN message: 0, -ENOENT for another type, -EBADMSG. */
+int nft_parse_gen(const struct nlmsghdr *nlh, uint32_t *gen);
+
 /* What a rule dump reports about one rule. */
 struct nft_rule_info {
 	char chain[NFT_CHAIN_MAXNAMELEN];

@@ -243,6 +243,57 @@ check_contains "... and says so" "$(cat "$TMP/out")" "the kill switch was incomp
 check "... complete again" quiet nsx "$NS" "$QV" forwarding status --check
 down dev=tun0
 
+# ---- the lock's note: what nftables held, at a generation ----
+# A hook that finds the kernel at the generation the last one noted does
+# not read the kill switch and the DNS table back; any commit by anybody
+# else moves the generation on, and then it reads everything again.
+down_dbg() {
+	nsx "$NS" env -i dev=tun0 script_type=down QUBES_VPN_RUNDIR="$TMP/run" "$QV" down >"$TMP/out" 2>&1
+}
+touch "$TMP/run/debug"
+up_with
+down_dbg
+check_contains "note: down after up takes the kill switch as up left it" "$(cat "$TMP/out")" \
+	"kill switch whole at generation"
+check_contains "note: ... written in the lock file" "$(cat "$TMP/run/lock")" "nft-seen "
+up_with
+check_contains "note: up after down takes it too" "$(cat "$TMP/out")" "kill switch whole at generation"
+noted_gen() { sed -n 's/^nft-seen [0-9a-f]* \([0-9]*\) .*/\1/p' "$TMP/run/lock"; }
+gen=$(noted_gen)
+up_with script_context=restart -- tun0 1500 0 10.8.0.2 255.255.255.0 restart
+check_contains "note: so does up again" "$(cat "$TMP/out")" "kill switch whole at generation"
+check_eq "note: ... which commits nothing (the DNS table is awake as wanted): same generation" \
+	"$(noted_gen)" "$gen"
+check "note: ... still connected" connected
+# A rule of the kill switch deleted behind our back, at a noted generation.
+h=$(nsx "$NS" nft -a list chain inet qubes-vpn forward | sed -n 's/.*"drop-downstream".*# handle \([0-9]*\)/\1/p')
+check "note: the kill switch's drop rule has a handle" [ -n "$h" ]
+nsx "$NS" nft delete rule inet qubes-vpn forward handle "$h"
+down_dbg
+check_contains "note: a rule deleted after the note: down reads back and re-installs" \
+	"$(cat "$TMP/out")" "the kill switch was incomplete: re-installing"
+check_fails "note: ... without taking the note" grep -q "as noted" "$TMP/out"
+check "note: ... complete blocked state" quiet nsx "$NS" "$QV" forwarding status --check
+# The DNS table made dormant behind our back while connected.
+up_with
+nsx "$NS" nft add table inet qubes-vpn-dns '{ flags dormant; }'
+up_with script_context=restart -- tun0 1500 0 10.8.0.2 255.255.255.0 restart
+check_fails "note: DNS table put to sleep by another: up does not take the note" \
+	grep -q "as noted" "$TMP/out"
+check_contains "note: ... and wakes it" "$(status)" "DNS: 10.139.1.1>10.8.0.1"
+# A note of another network namespace (its cookie changed) is no note.
+sed -i 's/^nft-seen \([0-9a-f]\)/nft-seen x/; s/^nft-seen x/nft-seen f/' "$TMP/run/lock"
+down_dbg
+check_fails "note: another namespace's note is not taken" grep -q "as noted" "$TMP/out"
+check "note: ... down blocks" blocked
+# A torn or foreign note is no note either.
+printf 'nft-seen 0123\n' >"$TMP/run/lock"
+up_with
+check "note: a malformed note: up still connects" connected
+check_fails "note: ... without taking it" grep -q "as noted" "$TMP/out"
+down_dbg
+rm "$TMP/run/debug"
+
 # ---- privileges ----
 out=$(nsx "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$QV" up 2>&1)
 check_contains "up without CAP_NET_ADMIN refuses" "$out" "needs the CAP_NET_ADMIN capability"

@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (nft_parse_table(nlh, &table) == 0 && table.udata_len > sizeof(table.udata))
 			abort();
+		nft_parse_gen(nlh, &seq);
 		if (ct_parse(nlh, &ct) == 0 && (!ct.tuple_len || ct.tuple_len > sizeof(ct.tuple)))
 			abort();
 		if (genl_parse_family_id(nlh, &family) == 0 && !family)
