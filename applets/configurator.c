@@ -15,7 +15,7 @@
  * within 10 s (credentials asked for are stored just before that check);
  * credentials are never shown. Exit status: 0 done
  * (warnings may have been printed), 1 failed (nothing replaced), 2 usage. */
-#define _GNU_SOURCE   /* setresuid, unshare, strchrnul */
+#define _GNU_SOURCE   /* unshare, strchrnul */
 #include "applets.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
@@ -30,7 +30,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <grp.h>      /* setgroups */
 #include <sched.h>    /* unshare */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +38,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define CONFIG_DIR "/rw/config/qubes-vpn"
@@ -310,6 +310,17 @@ static int choose_editor(const char *file, char **argv, char *store, size_t size
 
 /* Run the editor as uid/gid with the caller's terminal, in the user's own
  * session environment (display, bus, locale), and wait for it. */
+/* become: in a child about to run another program, drop every group and
+ * become uid:gid for good. The process is single-threaded, so the system
+ * calls themselves do it: libc's setgroups/setresuid/setresgid would apply
+ * them to every thread, machinery (and bytes) a single thread needs none
+ * of. Returns -1 (errno set) if any of them fails. */
+static int become(uid_t uid, gid_t gid)
+{
+	return syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, gid, gid, gid) < 0 ||
+	       syscall(SYS_setresuid, uid, uid, uid) < 0 ? -1 : 0;
+}
+
 static int run_editor(char **argv, uid_t uid, gid_t gid)
 {
 	static const char *keep[] = { "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "LANG",
@@ -347,9 +358,7 @@ static int run_editor(char **argv, uid_t uid, gid_t gid)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		if (uid != getuid() &&
-		    (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
-		     setresuid(uid, uid, uid) < 0))
+		if (uid != getuid() && become(uid, gid) < 0)
 			_exit(126);
 		execve(path, argv, envp);
 		_exit(127);
@@ -534,7 +543,7 @@ static int dry_run(const char *dir, const char *conf, uid_t uid, gid_t gid, char
 	shared[0] = '\0';
 	pid = fork();
 	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		if (become(uid, gid) < 0)
 			_exit(4);
 		rc = helper_run(argv, envp, NULL, shared, size, DRY_RUN_MS);
 		_exit(ovpnconf_find(shared, "SIGUSR1[") ? 0 : rc == -ETIMEDOUT ? 2 : rc == -ENOENT ? 3 : 1);
