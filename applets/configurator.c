@@ -15,7 +15,7 @@
  * within 10 s (credentials asked for are stored just before that check);
  * credentials are never shown. Exit status: 0 done
  * (warnings may have been printed), 1 failed (nothing replaced), 2 usage. */
-#define _GNU_SOURCE   /* unshare, strchrnul */
+#define _GNU_SOURCE   /* unshare, strchrnul, _Fork */
 #include "applets.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
@@ -354,7 +354,7 @@ static int run_editor(char **argv, uid_t uid, gid_t gid)
 	n++;
 	envp[n] = NULL;
 
-	pid = fork();
+	pid = _Fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
@@ -541,7 +541,7 @@ static int dry_run(const char *dir, const char *conf, uid_t uid, gid_t gid, char
 	if (shared == MAP_FAILED)
 		return -errno;
 	shared[0] = '\0';
-	pid = fork();
+	pid = _Fork();
 	if (pid == 0) {
 		if (become(uid, gid) < 0)
 			_exit(4);
