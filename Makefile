@@ -98,7 +98,13 @@ MUSL_OPT   := -Oz -fno-pie -ffunction-sections -fdata-sections -fstack-protector
               -fno-asynchronous-unwind-tables -fno-unwind-tables \
               -ffile-prefix-map=$(CURDIR)=. -ffile-prefix-map=$(MNL_TREE)=libmnl
 MUSL_FLAGS := $(WARN) $(MUSL_OPT) -I$(KHDR_DIR) -I$(MNL_TREE)/include
-MUSL_LDFLAGS := -static -no-pie -s -Wl,--gc-sections -Wl,--build-id=none
+# Linked by lld: its layout puts the read-only data with the ELF headers,
+# before the code (GNU ld gives the headers a page of their own), and
+# -z separate-code keeps the code on pages of its own, so that no byte
+# but code is mapped executable (readelf -lW: the R E segment holds .init,
+# .text and .fini alone). -O2 merges strings that end another string.
+MUSL_LDFLAGS := -static -no-pie -s -fuse-ld=lld -Wl,-z,separate-code -Wl,-O2 -Wl,--gc-sections -Wl,--no-dynamic-linker \
+                -Wl,--build-id=none
 # The compilers' names (.comment) go too: packaging tools strip them, and
 # the binary a package ships must be the bytes `make static` built.
 STRIP      ?= strip
