@@ -673,8 +673,15 @@ static void report(struct ovpnconf *c, int change, unsigned line, const char *ms
 
 int configurator_main(int argc, char **argv)
 {
-	static char old[CONFIG_MAX], new[CONFIG_MAX], norm[CONFIG_MAX + CONFIG_MAX / 2];
+	/* new: the text to check, at most CONFIG_MAX (README: 256 KiB).
+	 * norm: its normalised form, which adds a marked comment for each
+	 * change (a text that outgrows half as much again is refused, EFBIG).
+	 * The current text is read into norm's space (old): it is done with
+	 * once edited, before anything is normalised into norm. said:
+	 * the first 8 KiB of what OpenVPN says in the dry run. */
+	static char new[CONFIG_MAX], norm[CONFIG_MAX + CONFIG_MAX / 2];
 	static char said[8192];
+	char *old = norm;
 	const char *dir = CONFIG_DIR, *import = NULL, *cred_from = NULL;
 	char conf[512], next[600], checkdir[600], cand[640];
 	struct ovpnconf c = { 0 };
@@ -721,7 +728,7 @@ int configurator_main(int argc, char **argv)
 		log_err("needs root to write %s: run 'sudo qubes-vpn-configurator'", dir);
 		return 1;
 	}
-	rc = read_file(conf, old, sizeof(old), &oldlen);
+	rc = read_file(conf, old, CONFIG_MAX, &oldlen);
 	have_old = rc == 0;
 	if (rc < 0 && rc != -ENOENT) {
 		log_err("reading %s: %s", conf, strerror(-rc));
