@@ -19,7 +19,7 @@
 # separate-code keeps read-only data out of the executable mapping):
 # 36 KiB of the first, 88 KiB of code (85.5 used), then 1.2 KiB of data
 # and section headers. 128 KiB is that and no page more; issue 14's 120 KiB
-# needs one page less of each (see the README, "Size").
+# needs one page less of each (README, Building: "Size").
 SIZE_LIMIT=$((128 * 1024))
 
 if [ -z "${LIBMNL_SRC:-}" ] || [ ! -e "$LIBMNL_SRC" ]; then
