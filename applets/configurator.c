@@ -728,7 +728,7 @@ int configurator_main(int argc, char **argv)
 		log_err("needs root to write %s: run 'sudo qubes-vpn-configurator'", dir);
 		return 1;
 	}
-	rc = read_file(conf, old, CONFIG_MAX, &oldlen);
+	rc = read_file(conf, old, (size_t)CONFIG_MAX, &oldlen);
 	have_old = rc == 0;
 	if (rc < 0 && rc != -ENOENT) {
 		log_err("reading %s: %s", conf, strerror(-rc));
