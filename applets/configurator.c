@@ -15,7 +15,7 @@
  * within 10 s (credentials asked for are stored just before that check);
  * credentials are never shown. Exit status: 0 done
  * (warnings may have been printed), 1 failed (nothing replaced), 2 usage. */
-#define _GNU_SOURCE   /* setresuid, unshare, strchrnul */
+#define _GNU_SOURCE   /* unshare, strchrnul, _Fork */
 #include "applets.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
@@ -30,7 +30,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <grp.h>      /* setgroups */
 #include <sched.h>    /* unshare */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +38,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define CONFIG_DIR "/rw/config/qubes-vpn"
@@ -310,6 +310,17 @@ static int choose_editor(const char *file, char **argv, char *store, size_t size
 
 /* Run the editor as uid/gid with the caller's terminal, in the user's own
  * session environment (display, bus, locale), and wait for it. */
+/* become: in a child about to run another program, drop every group and
+ * become uid:gid for good. The process is single-threaded, so the system
+ * calls themselves do it: libc's setgroups/setresuid/setresgid would apply
+ * them to every thread, machinery (and bytes) a single thread needs none
+ * of. Returns -1 (errno set) if any of them fails. */
+static int become(uid_t uid, gid_t gid)
+{
+	return syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, gid, gid, gid) < 0 ||
+	       syscall(SYS_setresuid, uid, uid, uid) < 0 ? -1 : 0;
+}
+
 static int run_editor(char **argv, uid_t uid, gid_t gid)
 {
 	static const char *keep[] = { "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "LANG",
@@ -343,13 +354,11 @@ static int run_editor(char **argv, uid_t uid, gid_t gid)
 	n++;
 	envp[n] = NULL;
 
-	pid = fork();
+	pid = _Fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		if (uid != getuid() &&
-		    (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
-		     setresuid(uid, uid, uid) < 0))
+		if (uid != getuid() && become(uid, gid) < 0)
 			_exit(126);
 		execve(path, argv, envp);
 		_exit(127);
@@ -532,9 +541,9 @@ static int dry_run(const char *dir, const char *conf, uid_t uid, gid_t gid, char
 	if (shared == MAP_FAILED)
 		return -errno;
 	shared[0] = '\0';
-	pid = fork();
+	pid = _Fork();
 	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		if (become(uid, gid) < 0)
 			_exit(4);
 		rc = helper_run(argv, envp, NULL, shared, size, DRY_RUN_MS);
 		_exit(ovpnconf_find(shared, "SIGUSR1[") ? 0 : rc == -ETIMEDOUT ? 2 : rc == -ENOENT ? 3 : 1);
@@ -664,8 +673,15 @@ static void report(struct ovpnconf *c, int change, unsigned line, const char *ms
 
 int configurator_main(int argc, char **argv)
 {
-	static char old[CONFIG_MAX], new[CONFIG_MAX], norm[CONFIG_MAX + CONFIG_MAX / 2];
+	/* new: the text to check, at most CONFIG_MAX (README: 256 KiB).
+	 * norm: its normalised form, which adds a marked comment for each
+	 * change (a text that outgrows half as much again is refused, EFBIG).
+	 * The current text is read into norm's space (old): it is done with
+	 * once edited, before anything is normalised into norm. said:
+	 * the first 8 KiB of what OpenVPN says in the dry run. */
+	static char new[CONFIG_MAX], norm[CONFIG_MAX + CONFIG_MAX / 2];
 	static char said[8192];
+	char *old = norm;
 	const char *dir = CONFIG_DIR, *import = NULL, *cred_from = NULL;
 	char conf[512], next[600], checkdir[600], cand[640];
 	struct ovpnconf c = { 0 };
@@ -712,7 +728,7 @@ int configurator_main(int argc, char **argv)
 		log_err("needs root to write %s: run 'sudo qubes-vpn-configurator'", dir);
 		return 1;
 	}
-	rc = read_file(conf, old, sizeof(old), &oldlen);
+	rc = read_file(conf, old, (size_t)CONFIG_MAX, &oldlen);
 	have_old = rc == 0;
 	if (rc < 0 && rc != -ENOENT) {
 		log_err("reading %s: %s", conf, strerror(-rc));

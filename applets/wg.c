@@ -22,7 +22,7 @@
  * `watch` changes no route: it records "disconnected" when the peer has
  * not been heard from for longer than WireGuard's keys live (or IF is
  * gone), and "connected" again after a new handshake, each once. */
-#define _GNU_SOURCE   /* secure_getenv */
+#define _GNU_SOURCE   /* secure_getenv, _Fork */
 #include "applets.h"
 #include "../lib/clock.h"
 #include "../lib/gateway.h"
@@ -545,7 +545,7 @@ static int wg_start(const struct wg_args *a)
 	}
 	idx = if_nametoindex(a->dev);
 	log_info("%s: the kernel's WireGuard device", a->dev);
-	pid = fork();
+	pid = _Fork();
 	if (pid < 0) {
 		log_err("%s: fork: %s", a->dev, strerror(errno));
 		return 1;

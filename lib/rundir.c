@@ -207,13 +207,43 @@ ssize_t read_small_file(const char *path, char *buf, size_t size, struct stat *s
 	return err < 0 ? err : (ssize_t)got;
 }
 
+/* utc_time: now (from 1970 on) as the UTC year, month (1-12), day (1-31),
+ * hour, minute and second in t[0..5]. By hand: strftime would bring in
+ * musl's time zone code, gmtime_r its general calendar (0.8 KB), for this
+ * one stamp. */
+void utc_time(time_t now, int t[6])
+{
+	static const unsigned char mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	long days = now > 0 ? (long)(now / 86400) : 0, secs = now > 0 ? (long)(now % 86400) : 0;
+	int y, m, leap;
+
+	for (y = 1970;; y++) {
+		leap = y % 4 == 0 && (y % 100 || y % 400 == 0);
+		if (days < 365 + leap)
+			break;
+		days -= 365 + leap;
+	}
+	for (m = 0;; m++) {
+		int len = mdays[m] + (m == 1 && leap);
+
+		if (days < len)
+			break;
+		days -= len;
+	}
+	t[0] = y;
+	t[1] = m + 1;
+	t[2] = (int)days + 1;
+	t[3] = (int)(secs / 3600);
+	t[4] = (int)(secs / 60 % 60);
+	t[5] = (int)(secs % 60);
+}
+
 void event_append(const char *urgency, const char *summary, const char *body)
 {
 	char path[256], old[272], line[EVENT_LINE_MAX];
 	struct stat st;
 	time_t now = time(NULL);
-	struct tm tm;
-	int fd, n;
+	int fd, n, t[6];
 
 	if (mkdir(rundir(), 0755) < 0 && errno != EEXIST)
 		return;
@@ -222,11 +252,9 @@ void event_append(const char *urgency, const char *summary, const char *body)
 		snprintf(old, sizeof(old), "%s.old", path);
 		rename(path, old);
 	}
-	/* The UTC time by hand: strftime would bring in musl's time zone code. */
-	gmtime_r(&now, &tm);
+	utc_time(now, t);
 	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s %s%s%s\n",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		     tm.tm_sec, urgency, summary, body[0] ? ": " : "", body);
+		     t[0], t[1], t[2], t[3], t[4], t[5], urgency, summary, body[0] ? ": " : "", body);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {

@@ -50,6 +50,8 @@ void state_write_off(void);
 /* Append "2026-11-27T12:00:00Z URGENCY SUMMARY[: BODY]" to RUNDIR/events.
  * summary and body must be sanitized (no line breaks). */
 void event_append(const char *urgency, const char *summary, const char *body);
+/* now (from 1970 on) as UTC year, month 1-12, day, hour, minute, second. */
+void utc_time(time_t now, int t[6]);
 
 /* One line of RUNDIR/events (without its '\n'), as event_append wrote it:
  * 0 with urgency ("low", "normal" or "critical"), summary and body

@@ -1726,6 +1726,39 @@ static void test_event_parse(void)
 	check("event_parse: lines that are not events are refused", i == sizeof(bad) / sizeof(bad[0]));
 }
 
+/* utc_time, the events' stamp without gmtime: what gmtime says, every
+ * 25,206 s (days, leap days, month ends and hours all come round) over
+ * 1970-2200, and at the edges of the leap years 2000, 2100 and 2024. */
+static int utc_like_gmtime(time_t t)
+{
+	struct tm tm;
+	int f[6];
+
+	gmtime_r(&t, &tm);
+	utc_time(t, f);
+	if (f[0] == tm.tm_year + 1900 && f[1] == tm.tm_mon + 1 && f[2] == tm.tm_mday &&
+	    f[3] == tm.tm_hour && f[4] == tm.tm_min && f[5] == tm.tm_sec)
+		return 1;
+	fprintf(stderr, "# utc_time(%lld): %04d-%02d-%02dT%02d:%02d:%02d\n", (long long)t, f[0],
+		f[1], f[2], f[3], f[4], f[5]);
+	return 0;
+}
+
+static void test_utc_time(void)
+{
+	static const time_t edges[] = { 0, 951782399, 951782400, 951868800, 1709164800,
+					1735689599, 4107542399, 4107542400 };
+	long long t;
+	unsigned i;
+	int ok = 1;
+
+	for (t = 0; ok && t < 7258118400LL; t += 25206)
+		ok = utc_like_gmtime((time_t)t);
+	for (i = 0; ok && i < sizeof(edges) / sizeof(edges[0]); i++)
+		ok = utc_like_gmtime(edges[i]);
+	check("utc_time: what gmtime says, 1970-2200", ok);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "--wg-seeds")) {
@@ -1771,6 +1804,7 @@ int main(int argc, char **argv)
 		test_wg_parse_device();
 		test_wg_parse_device_sizes();
 		test_event_parse();
+		test_utc_time();
 	}
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -2,8 +2,19 @@
  * musl's: its vfprintf links the floating-point formatter (fmt_fp) and
  * long-double support, about 8 KB of a 120 KB binary, for conversions no
  * code here uses. Linked only by `make static`; the development and
- * sanitizer builds use their libc's own. musl's snprintf, fprintf and
- * printf stay: they call the vsnprintf and vfprintf defined here.
+ * sanitizer builds use their libc's own.
+ *
+ * The output functions the code calls (printf, fprintf, snprintf, puts,
+ * fputs, fputc, fwrite) and the two streams they write to, stdout and
+ * stderr, are here too, in place of musl's buffered FILE machinery (2.5 KB
+ * of locks, buffers and exit-time flushing): a stream is its file
+ * descriptor and every call writes what it formats at once, with one
+ * write() per call up to 1536 bytes, so that a log line is one write and
+ * nothing is lost when a process calls _exit or execve. The code has no
+ * other use of stdio (no stdin, fopen; fflush has nothing to do, and does
+ * nothing), which the link checks: a
+ * call of another stdio function would bring musl's streams back and
+ * clash with these (duplicate stdout/stderr).
  *
  * What it formats: %d %i %u %x %X %c %s %%, with the flags '-' and '0', a
  * width and a precision (digits or '*'), and the length modifiers hh, h,
@@ -18,6 +29,34 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
+
+/* A stream: its file descriptor (FILE is opaque to callers). */
+struct stream {
+	int fd;
+};
+
+static struct stream out = { 1 }, err = { 2 };
+FILE *const stdout = (FILE *)&out;
+FILE *const stderr = (FILE *)&err;
+
+/* write_all: all of p to f's descriptor; 0, or -1 on an error. */
+static int write_all(FILE *f, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(((struct stream *)f)->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
 
 /* Where the output goes: a buffer (bounded; the length counts anyway) or
  * a stdio stream, through a small staging buffer. */
@@ -32,7 +71,7 @@ struct sink {
 
 static void flush(struct sink *k)
 {
-	if (k->staged && fwrite(k->stage, 1, k->staged, k->f) != k->staged)
+	if (k->staged && write_all(k->f, k->stage, k->staged) < 0)
 		k->error = 1;
 	k->staged = 0;
 }
@@ -226,4 +265,65 @@ int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 
 	flush(&k);
 	return k.error ? -1 : n;
+}
+
+int fprintf(FILE *restrict f, const char *restrict fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(f, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int printf(const char *restrict fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f)
+{
+	return size && n && write_all(f, p, size * n) < 0 ? 0 : n;
+}
+
+int fputs(const char *restrict s, FILE *restrict f)
+{
+	return write_all(f, s, strlen(s)) < 0 ? EOF : 0;
+}
+
+int fputc(int c, FILE *f)
+{
+	unsigned char b = (unsigned char)c;
+
+	return write_all(f, (const char *)&b, 1) < 0 ? EOF : b;
+}
+
+int puts(const char *s)
+{
+	return printf("%s\n", s) < 0 ? EOF : 0;
+}
+
+int fflush(FILE *f)
+{
+	(void)f;
+	return 0;
 }
