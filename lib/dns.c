@@ -206,7 +206,7 @@ int gw_pick_dns(struct gw_tunnel *t, const struct in_addr *c4, unsigned n4,
 {
 	static struct gw_side side;
 	unsigned i;
-	int err = gw_read_side(&side, 1, if_nametoindex(t->dev));
+	int err = gw_read_side(&side, 1, gw_ifindex(t->dev));
 
 	t->ndns4 = t->ndns6 = 0;
 	if (err < 0)

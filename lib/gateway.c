@@ -108,6 +108,13 @@ int gw_sock(int bus, struct nl_sock **out)
 	return err;
 }
 
+unsigned gw_ifindex(const char *dev)
+{
+	struct nl_sock *s;
+
+	return gw_sock(NETLINK_ROUTE, &s) < 0 ? if_nametoindex(dev) : rt_ifindex(s, dev);
+}
+
 static void seen_commit(int err, int ok);
 
 int gw_nft_commit(struct nl_buf *b, int ok, const char *context)
@@ -491,7 +498,7 @@ int gw_blackhole(const char *dev)
 
 int gw_connect(const struct gw_tunnel *t)
 {
-	unsigned ifindex = if_nametoindex(t->dev);
+	unsigned ifindex = gw_ifindex(t->dev);
 	int err;
 
 	if (!ifindex) {

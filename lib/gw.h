@@ -23,6 +23,8 @@ static inline const char *gw_family_name(uint8_t family)
 
 /* nl_run_sock(), its failure to open logged. */
 int gw_sock(int bus, struct nl_sock **out);
+/* The index of interface dev, 0 if there is none (rt_ifindex()). */
+unsigned gw_ifindex(const char *dev);
 /* One nfnetlink transaction, its error logged with context. After one
  * that deleted nf_tables objects, releasing the socket (at exit) waits for
  * an RCU grace period, 10-20 ms: nf_tables frees what was deleted first.

@@ -27,6 +27,7 @@ static int debug_enabled(void)
 
 void qlog(int prio, const char *fmt, ...)
 {
+	static int tty = -1;      /* standard error is a terminal: asked once */
 	char msg[1024];
 	va_list ap;
 
@@ -35,7 +36,9 @@ void qlog(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (isatty(STDERR_FILENO))
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	if (tty)
 		fprintf(stderr, "%s: %s\n", applet_name, msg);
 	else
 		fprintf(stderr, "<%d>%s: %s\n", prio, applet_name, msg);

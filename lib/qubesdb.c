@@ -303,9 +303,27 @@ void qdb_close(struct qdb *q)
 	broken(q, -ENOTCONN);
 }
 
-int qdb_read(struct qdb *q, const char *key, char *out, size_t size)
+int qdb_send_reads(struct qdb *q, const char *const keys[], unsigned n)
 {
-	unsigned char req[QDB_HDR_SIZE];
+	unsigned char req[QDB_PIPELINE_MAX * QDB_HDR_SIZE];
+	unsigned i;
+	int rc;
+
+	if (n > QDB_PIPELINE_MAX)
+		return -E2BIG;
+	for (i = 0; i < n; i++)
+		if (!qdb_valid_key(keys[i]))
+			return -EINVAL;
+	if (q->fd < 0)
+		return q->err ? q->err : -ENOTCONN;
+	for (i = 0; i < n; i++)
+		qdb_build_read(keys[i], req + i * QDB_HDR_SIZE);
+	rc = send_all(q, req, n * QDB_HDR_SIZE);
+	return rc < 0 ? broken(q, rc) : 0;
+}
+
+int qdb_answer(struct qdb *q, const char *key, char *out, size_t size)
+{
 	struct qdb_reply r;
 	unsigned watches = 0;
 	size_t len = 0;
@@ -317,10 +335,6 @@ int qdb_read(struct qdb *q, const char *key, char *out, size_t size)
 		return -EINVAL;
 	if (q->fd < 0)
 		return q->err ? q->err : -ENOTCONN;
-	qdb_build_read(key, req);
-	rc = send_all(q, req, sizeof(req));
-	if (rc < 0)
-		return broken(q, rc);
 	/* Never receive past the message being parsed: what follows it in
 	 * the stream belongs to the next one. */
 	for (;;) {
@@ -350,16 +364,31 @@ int qdb_read(struct qdb *q, const char *key, char *out, size_t size)
 	return (int)r.value_len;
 }
 
-int qdb_read_ipv4(struct qdb *q, const char *key, struct in_addr *out)
+int qdb_read(struct qdb *q, const char *key, char *out, size_t size)
 {
-	char v[INET_ADDRSTRLEN];
-	int rc = qdb_read(q, key, v, sizeof(v));
+	int rc;
 
+	if (size)
+		out[0] = '\0';
+	rc = qdb_send_reads(q, &key, 1);
+	return rc < 0 ? rc : qdb_answer(q, key, out, size);
+}
+
+/* An answer of qdb_read()'s (rc, the value in v) as an IPv4 address. */
+static int as_ipv4(int rc, const char *v, struct in_addr *out)
+{
 	/* Longer than any dotted quad, or not one (inet_pton takes nothing
 	 * but four decimal numbers without leading zeros, separated by dots). */
 	if (rc == -EMSGSIZE || (rc >= 0 && inet_pton(AF_INET, v, out) != 1))
 		return -EBADMSG;
 	return rc < 0 ? rc : 0;
+}
+
+int qdb_read_ipv4(struct qdb *q, const char *key, struct in_addr *out)
+{
+	char v[INET_ADDRSTRLEN];
+
+	return as_ipv4(qdb_read(q, key, v, sizeof(v)), v, out);
 }
 
 unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
@@ -371,11 +400,16 @@ unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[
 	unsigned i, given = 0;
 
 	open_rc = qdb_open(&q, timeout_ms);
+	/* Every request at once: the daemon answers them in order, and is
+	 * woken once instead of once per key. Should sending fail, every
+	 * answer says why. */
+	if (open_rc == 0)
+		qdb_send_reads(&q, keys, n);
 	for (i = 0; i < n; i++) {
 		if (open_rc < 0) {
 			log_warn("QubesDB %s: cannot connect to %s (%s): using the default %s",
 				 keys[i], q.sock, qdb_open_strerror(open_rc), defaults[i]);
-		} else if ((rc = qdb_read_ipv4(&q, keys[i], &out[i])) < 0) {
+		} else if ((rc = as_ipv4(qdb_answer(&q, keys[i], a, sizeof(a)), a, &out[i])) < 0) {
 			/* No such key is a state Qubes can be in (a qube not
 			 * providing network); the rest is not. */
 			qlog(rc == -ENOENT ? LOG_INFO : LOG_WARNING,

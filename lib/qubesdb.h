@@ -72,6 +72,15 @@ int qdb_open(struct qdb *q, int timeout_ms);
  * After -EPROTO, -ECONNRESET, -ETIMEDOUT or a socket error the connection
  * is closed and every later read returns that error at once. */
 int qdb_read(struct qdb *q, const char *key, char *out, size_t size);
+/* qdb_read in two halves, so that several requests go in one write and
+ * the daemon (which answers each request of a stream in turn) is woken
+ * once: qdb_send_reads sends READ for each of keys[0..n-1] (n at most
+ * QDB_PIPELINE_MAX; -EINVAL and nothing sent if a key is invalid);
+ * qdb_answer then takes the answer to the oldest request not yet
+ * answered, which must have been for key, as qdb_read returns it. */
+#define QDB_PIPELINE_MAX 4
+int qdb_send_reads(struct qdb *q, const char *const keys[], unsigned n);
+int qdb_answer(struct qdb *q, const char *key, char *out, size_t size);
 
 /* Read key as an IPv4 literal (dotted quad, as inet_pton takes it: no
  * octal, hex, spaces or trailing newline). -EBADMSG when the value is not

@@ -180,7 +180,7 @@ int gw_set_group(const char *dev, uint32_t group, int missing_ok)
 	struct nl_result res;
 	struct nl_sock *s;
 	struct nl_buf b;
-	unsigned idx = if_nametoindex(dev);
+	unsigned idx = gw_ifindex(dev);
 	int err;
 
 	if (!idx) {

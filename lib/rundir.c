@@ -31,6 +31,26 @@ const char *rundir(void)
 
 static int lock_fd = -1;
 
+/* The run directory, created if missing: 0 or -errno (once made, not
+ * asked again). */
+static int make_rundir(void)
+{
+	static int made;
+
+	if (!made && mkdir(rundir(), 0755) < 0 && errno != EEXIST)
+		return -errno;
+	made = 1;
+	return 0;
+}
+
+/* open(), as openat(): musl's open() follows every O_CLOEXEC open with an
+ * fcntl() for kernels older than 2.6.23, a system call a hook need not
+ * make three times. */
+static int open_file(const char *path, int flags, mode_t mode)
+{
+	return openat(AT_FDCWD, path, flags, mode);
+}
+
 void gateway_lock_drop(void)
 {
 	if (lock_fd >= 0)
@@ -43,13 +63,15 @@ void gateway_lock(void)
 	char path[RUNDIR_MAX + 16];
 	int fd;
 
-	if (mkdir(rundir(), 0755) < 0 && errno != EEXIST) {
+	int err = make_rundir();
+
+	if (err < 0) {
 		log_warn("creating %s: %s: going on without the state lock", rundir(),
-			 strerror(errno));
+			 strerror(-err));
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/lock", rundir());
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open_file(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_warn("opening %s: %s: going on without the state lock", path, strerror(errno));
 		return;
@@ -93,15 +115,15 @@ static void state_write(const char *text)
 	char path[256], tmp[272];
 	const char *dir = rundir();
 	ssize_t n, len = (ssize_t)strlen(text);
-	int fd;
+	int fd = make_rundir();
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		log_warn("creating %s: %s", dir, strerror(errno));
+	if (fd < 0) {
+		log_warn("creating %s: %s", dir, strerror(-fd));
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/state", dir);
 	snprintf(tmp, sizeof(tmp), "%s/.state.%ld", dir, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_warn("writing %s: %s", tmp, strerror(errno));
 		return;
@@ -176,7 +198,8 @@ ssize_t read_small_file(const char *path, char *buf, size_t size, struct stat *s
 	struct stat own;
 	size_t got = 0;
 	ssize_t n = 1;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), err = 0;
+	int fd = open_file(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0),
+	    err = 0;
 
 	buf[0] = '\0';
 	if (!st)
@@ -245,7 +268,7 @@ void event_append(const char *urgency, const char *summary, const char *body)
 	time_t now = time(NULL);
 	int fd, n, t[6];
 
-	if (mkdir(rundir(), 0755) < 0 && errno != EEXIST)
+	if (make_rundir() < 0)
 		return;
 	snprintf(path, sizeof(path), "%s/events", rundir());
 	if (lstat(path, &st) == 0 && st.st_size > EVENTS_MAX) {
@@ -261,7 +284,7 @@ void event_append(const char *urgency, const char *summary, const char *body)
 		n = (int)sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open_file(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_warn("writing %s: %s", path, strerror(errno));
 		return;

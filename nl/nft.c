@@ -512,12 +512,12 @@ int nft_table_get(struct nl_sock *s, uint8_t family, const char *table,
 	ctx.info = info;
 	ctx.found = 0;
 	nl_buf_init(&b, buf, sizeof(buf));
-	nft_msg_start(&b, NFT_MSG_GETTABLE, NLM_F_ACK, family, "reading the table");
+	nft_msg_start(&b, NFT_MSG_GETTABLE, 0, family, "reading the table");
 	nl_put_strz(&b, NFTA_TABLE_NAME, table);
 	nl_msg_end(&b);
 	err = nl_dump(s, &b, table_reply, &ctx, res);
 	if (!err && !ctx.found)
-		err = res->err = -EBADMSG;   /* acknowledged but never described */
+		err = res->err = -EBADMSG;   /* answered but not described */
 	return err;
 }
 
@@ -562,8 +562,7 @@ int nft_gen_get(struct nl_sock *s, uint32_t *gen, struct nl_result *res)
 	int err;
 
 	nl_buf_init(&b, buf, sizeof(buf));
-	nft_msg_start(&b, NFT_MSG_GETGEN, NLM_F_ACK, NFPROTO_UNSPEC,
-		      "reading the ruleset's generation");
+	nft_msg_start(&b, NFT_MSG_GETGEN, 0, NFPROTO_UNSPEC, "reading the ruleset's generation");
 	nl_msg_end(&b);
 	err = nl_dump(s, &b, gen_reply, &ctx, res);
 	if (!err && !ctx.found)

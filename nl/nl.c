@@ -185,6 +185,7 @@ int nl_open(struct nl_sock *s, int bus)
 		return -EINVAL;
 	}
 	s->portid = sa.nl_pid;
+	s->bus = bus;
 	s->seq = (uint32_t)time(NULL);
 	return 0;
 }
@@ -285,7 +286,12 @@ static void result_set(struct nl_result *res, const struct nl_buf *b, int err,
 }
 
 /* Number every message and count those that ask for an ack. */
-static unsigned number_messages(struct nl_sock *s, struct nl_buf *b)
+/* Sequence numbers, and the number of acks to wait for. On rtnetlink,
+ * which handles each message of a datagram in turn and always answers an
+ * error, only the last message asks for an ack: the others are answered
+ * only when they fail, so the exchange costs one receive, not one per
+ * message (ack_last). */
+static unsigned number_messages(struct nl_sock *s, struct nl_buf *b, int ack_last)
 {
 	struct nlmsghdr *nlh;
 	size_t off = 0;
@@ -295,9 +301,12 @@ static unsigned number_messages(struct nl_sock *s, struct nl_buf *b)
 	while (off < b->len) {
 		nlh = (struct nlmsghdr *)(b->data + off);
 		nlh->nlmsg_seq = b->seq0 + i++;
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+		if (ack_last)
+			nlh->nlmsg_flags = (uint16_t)((nlh->nlmsg_flags & ~NLM_F_ACK) |
+						      (off >= b->len ? NLM_F_ACK : 0));
 		if (nlh->nlmsg_flags & NLM_F_ACK)
 			acks++;
-		off += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	s->seq += i;
 	return acks;
@@ -339,21 +348,22 @@ int nl_transact(struct nl_sock *s, struct nl_buf *b, int ok, struct nl_result *r
 {
 	static char buf[NL_RECV_BUF] __attribute__((aligned(4)));
 	char extack[NL_EXTACK_MAX];
+	int ack_last = s->bus == NETLINK_ROUTE, failed = 0, last = 0, err, len;
 	unsigned expected, acked = 0;
 	const struct nlmsghdr *nlh;
 	uint32_t seq;
-	int failed = 0, err, len;
 	ssize_t n;
 
 	result_set(res, b, 0, -1, NULL);
-	expected = number_messages(s, b);
+	expected = number_messages(s, b, ack_last);
 	if (send_buf(s, b, res) < 0)
 		return res->err;
 
 	/* The kernel handles our messages inside sendmsg(), so every ack is
 	 * already queued. After an error nf_tables may skip the acks of an
-	 * aborted batch: then we drain what is there instead of waiting. */
-	while (acked < expected) {
+	 * aborted batch: then we drain what is there instead of waiting. With
+	 * ack_last, the last message's answer ends the exchange. */
+	while (ack_last ? !last : acked < expected) {
 		n = recv_datagram(s, buf, sizeof(buf), failed);
 		if (n == -EAGAIN && failed)
 			break;
@@ -371,6 +381,7 @@ int nl_transact(struct nl_sock *s, struct nl_buf *b, int ok, struct nl_result *r
 			if (err == -EBADMSG || seq - b->seq0 >= b->nmsg)
 				continue;   /* not a reply to this transaction */
 			acked++;
+			last |= seq - b->seq0 == b->nmsg - 1;
 			if (err == 0 || is_ok_error(err, ok) || failed)
 				continue;
 			failed = 1;
@@ -386,16 +397,18 @@ int nl_dump(struct nl_sock *s, struct nl_buf *b, nl_dump_cb cb, void *data,
 	static char buf[NL_RECV_BUF] __attribute__((aligned(4)));
 	char extack[NL_EXTACK_MAX];
 	const struct nlmsghdr *nlh;
-	int err, cb_err = 0, len;
+	int err, cb_err = 0, len, single;
 	uint32_t seq;
 	ssize_t n;
 
 	result_set(res, b, 0, -1, NULL);
-	number_messages(s, b);
+	number_messages(s, b, 0);
 	if (b->nmsg != 1) {
 		result_set(res, b, -EINVAL, -1, NULL);
 		return res->err;
 	}
+	/* Neither a dump nor acknowledged: one reply (or an error) ends it. */
+	single = !(((const struct nlmsghdr *)b->data)->nlmsg_flags & (NLM_F_DUMP | NLM_F_ACK));
 	if (send_buf(s, b, res) < 0)
 		return res->err;
 
@@ -432,6 +445,10 @@ int nl_dump(struct nl_sock *s, struct nl_buf *b, nl_dump_cb cb, void *data,
 			 * to the end of the dump, so the socket stays usable. */
 			if (!cb_err)
 				cb_err = cb(nlh, data);
+			if (single) {
+				result_set(res, b, cb_err, 0, NULL);
+				return res->err;
+			}
 		}
 	}
 }

@@ -41,6 +41,7 @@ struct nl_result {
  * malloc into the static binary for nothing). */
 struct nl_sock {
 	int fd;
+	int bus;
 	uint32_t portid;
 	uint32_t seq;
 };
@@ -83,7 +84,8 @@ int nl_run_sock(int bus, struct nl_sock **out);
 int nl_transact(struct nl_sock *s, struct nl_buf *b, int ok, struct nl_result *res);
 
 /* Send one dump request (the only message in b) and call cb for every
- * reply message. cb returns 0 to go on, or -errno: the dump is then read
+ * reply message; a request with neither NLM_F_DUMP nor NLM_F_ACK ends at
+ * its one reply. cb returns 0 to go on, or -errno: the dump is then read
  * to its end without further calls and that error is returned. */
 typedef int (*nl_dump_cb)(const struct nlmsghdr *nlh, void *data);
 int nl_dump(struct nl_sock *s, struct nl_buf *b, nl_dump_cb cb, void *data,

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <net/if.h>
 #include <linux/rtnetlink.h>
@@ -283,6 +284,19 @@ static int route_oif_cb(const struct nlmsghdr *nlh, void *data)
 		return err;
 	*(uint32_t *)data = r.oif;
 	return 0;
+}
+
+unsigned rt_ifindex(struct nl_sock *s, const char *name)
+{
+	struct ifreq ifr;
+
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(s->fd, SIOCGIFINDEX, &ifr) == 0)
+		return ifr.ifr_ifindex > 0 ? (unsigned)ifr.ifr_ifindex : 0;
+	return errno == ENODEV ? 0 : if_nametoindex(name);
 }
 
 int rt_route_get_oif(struct nl_sock *s, uint8_t family, const uint8_t *dst, uint32_t *oif,

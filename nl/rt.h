@@ -58,6 +58,11 @@ void rt_link_del_name(struct nl_buf *b, const char *ifname, const char *what);
 
 /* The output interface the kernel picks for dst (RTM_GETROUTE, as
  * `ip route get`). 0 or -errno. */
+/* The index of interface name, 0 if there is none: asked on s's own
+ * descriptor (the kernel answers SIOCGIFINDEX on any socket), saving the
+ * socket if_nametoindex() opens and closes each time. */
+unsigned rt_ifindex(struct nl_sock *s, const char *name);
+
 int rt_route_get_oif(struct nl_sock *s, uint8_t family, const uint8_t *dst, uint32_t *oif,
 		     struct nl_result *res);
 

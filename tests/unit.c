@@ -611,6 +611,29 @@ static void test_kernel_rtnl_error(void)
 	      nl_transact(&s, &b, 0, &res) == -EEXIST);
 	check("kernel: EEXIST is success with NL_OK_EXIST",
 	      nl_transact(&s, &b, NL_OK_EXIST, &res) == 0);
+
+	/* Only the last message asks for an ack: a failure in the middle is
+	 * still told, by its index, and the messages after it still run. */
+	nl_buf_init(&b, buf, sizeof(buf));
+	r.table = 4243;
+	r.type = RTN_BLACKHOLE;
+	rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &r, "one");
+	r.type = RTN_UNICAST;
+	r.oif = 0x7ffffff0;
+	r.dst_len = 8;
+	r.dst[0] = 10;
+	rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &r, "two: bad device");
+	r.type = RTN_BLACKHOLE;
+	r.oif = 0;
+	r.dst[0] = 11;
+	rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &r, "three");
+	nl_transact(&s, &b, 0, &res);
+	check("kernel: rtnetlink error in the middle names it",
+	      res.err == -ENODEV && res.index == 1 && !strcmp(res.what, "two: bad device"));
+	nl_buf_init(&b, buf, sizeof(buf));
+	rt_route_msg(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &r, "three again");
+	check("kernel: ... the message after it ran (its route exists)",
+	      nl_transact(&s, &b, 0, &res) == -EEXIST && res.index == 0);
 	nl_close(&s);
 }
 
@@ -929,6 +952,33 @@ static void test_qdb_io(void)
 	      !strcmp(v, "x"));
 	check("qdb io: an invalid key is refused without asking",
 	      qdb_read(&q, "/a b", v, sizeof(v)) == -EINVAL && q.fd >= 0);
+
+	/* Two requests in one write, their answers taken in order. */
+	{
+		const char *const keys[2] = { QP, QS }, *const bad[2] = { QP, "/a b" };
+		unsigned char two[3 * QDB_HDR_SIZE];
+
+		while (recv(peer, m, sizeof(m), MSG_DONTWAIT) > 0)
+			;       /* the earlier reads' requests */
+		check("qdb io: a pipelined request with an invalid key sends nothing",
+		      qdb_send_reads(&q, bad, 2) == -EINVAL && q.fd >= 0);
+		check("qdb io: two requests sent at once", qdb_send_reads(&q, keys, 2) == 0);
+		check("qdb io: ... in one write of both headers",
+		      read(peer, two, sizeof(two)) == 2 * QDB_HDR_SIZE);
+		qdb_build_read(QP, want);
+		check("qdb io: ... the first as built", !memcmp(two, want, QDB_HDR_SIZE));
+		qdb_build_read(QS, want);
+		check("qdb io: ... the second as built",
+		      !memcmp(two + QDB_HDR_SIZE, want, QDB_HDR_SIZE));
+		n = qdb_msg(m, QDB_RESP_READ, QP, 10, "10.139.1.1", 10);
+		n += qdb_msg(m + n, QDB_RESP_ERROR_NOENT, QS, 0, NULL, 0);
+		check("qdb io: both answers queued", write(peer, m, n) == (ssize_t)n);
+		check("qdb io: the first answer", qdb_answer(&q, QP, v, sizeof(v)) == 10 &&
+		      !strcmp(v, "10.139.1.1"));
+		check("qdb io: the second answer", qdb_answer(&q, QS, v, sizeof(v)) == -ENOENT);
+		check("qdb io: more requests than QDB_PIPELINE_MAX are refused",
+		      qdb_send_reads(&q, keys, QDB_PIPELINE_MAX + 1) == -E2BIG);
+	}
 
 	/* A malformed reply breaks the connection for good. */
 	n = qdb_msg(m, QDB_RESP_READ, QS, 1, "x", 1);
