@@ -317,8 +317,8 @@ int qdb_send_reads(struct qdb *q, const char *const keys[], unsigned n)
 	if (q->fd < 0)
 		return q->err ? q->err : -ENOTCONN;
 	for (i = 0; i < n; i++)
-		qdb_build_read(keys[i], req + i * QDB_HDR_SIZE);
-	rc = send_all(q, req, n * QDB_HDR_SIZE);
+		qdb_build_read(keys[i], req + (size_t)i * QDB_HDR_SIZE);
+	rc = send_all(q, req, (size_t)n * QDB_HDR_SIZE);
 	return rc < 0 ? broken(q, rc) : 0;
 }
 
