@@ -35,7 +35,6 @@
 #include "gw.h"
 #include "log.h"
 #include "rundir.h"
-#include "ovpnenv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -170,15 +169,19 @@ int gw_read_table(const char *name, struct nft_table_info *info, int *exists)
  * The network namespace's cookie goes with it: another namespace's
  * generations mean nothing here. */
 enum { DNS_UNKNOWN, DNS_ABSENT, DNS_DORMANT, DNS_AWAKE };
-#define SEEN_TAG "nft-seen"
-static struct {
-	int state;                /* 0 not read yet, 1 in use, -1 unusable */
+/* The note, as this process knows it and as the lock file keeps it (the
+ * bytes of this record; only a whole one with this magic is read). */
+#define SEEN_MAGIC 0x316e6565737671ULL        /* "qvseen1" */
+struct note {
+	uint64_t magic;
 	uint64_t netns;
 	uint32_t gen;             /* what the fields below describe */
-	int ks_whole;
-	int dns;
+	uint8_t ks_whole;
+	uint8_t dns;
 	char desc[NFT_TABLE_UDATA_MAX];
-} seen;
+};
+static struct note seen;
+static int seen_state;            /* 0 not read yet, 1 in use, -1 unusable */
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -198,8 +201,8 @@ static int read_gen(uint32_t *gen, uint64_t *netns)
 	return 0;
 }
 
-/* A DNS table's description, as describe_dns() writes it: printable, no
- * line break, NUL-terminated. */
+/* A DNS table's description, as describe_dns() writes it: printable,
+ * NUL-terminated, len bytes with the NUL. */
 static int valid_desc(const uint8_t *d, size_t len)
 {
 	size_t i;
@@ -212,65 +215,36 @@ static int valid_desc(const uint8_t *d, size_t len)
 	return 1;
 }
 
-/* "nft-seen NETNS GEN KS DNS DESC\n" (NETNS 16 hex digits) into seen,
- * when it describes this namespace at this generation. */
-static void take_note(char *note)
-{
-	char *f[6], *p = note;
-	unsigned long v[3];
-	uint64_t netns = 0;
-	unsigned i;
-
-	for (i = 0; i < 6; i++) {
-		f[i] = p;
-		p = strchr(p, i < 5 ? ' ' : '\n');
-		if (!p)
-			return;
-		*p++ = '\0';
-	}
-	if (strcmp(f[0], SEEN_TAG) || strlen(f[1]) != 16)
-		return;
-	for (p = f[1]; *p; p++) {
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return;
-		netns = netns << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
-	}
-	for (i = 0; i < 3; i++)
-		if (parse_decimal(f[i + 2], &v[i]) < 0)
-			return;
-	if (netns != seen.netns || v[0] != seen.gen || v[1] > 1 || v[2] > DNS_AWAKE ||
-	    !valid_desc((const uint8_t *)f[5], strlen(f[5]) + 1))
-		return;
-	seen.ks_whole = (int)v[1];
-	seen.dns = (int)v[2];
-	memcpy(seen.desc, f[5], strlen(f[5]) + 1);
-	log_debug("nftables as noted at generation %u: kill switch %s, DNS table %d",
-		  seen.gen, seen.ks_whole ? "whole" : "unknown", seen.dns);
-}
-
-/* 1 when seen is in use: the generation read (first call only). */
+/* 1 when seen is in use: the generation read (first call only), and the
+ * lock's note taken when it is of this namespace at this generation. */
 static int seen_load(void)
 {
-	char note[64 + NFT_TABLE_UDATA_MAX];
+	struct note n;
 
-	if (seen.state)
-		return seen.state > 0;
-	seen.state = -1;
+	if (seen_state)
+		return seen_state > 0;
+	seen_state = -1;
 	if (read_gen(&seen.gen, &seen.netns) < 0)
 		return 0;             /* an old kernel: every hook reads back */
-	seen.state = 1;
-	if (lock_note_read(note, sizeof(note)) > 0)
-		take_note(note);
+	seen_state = 1;
+	if (lock_note_read(&n, sizeof(n)) == (ssize_t)sizeof(n) && n.magic == SEEN_MAGIC &&
+	    n.netns == seen.netns && n.gen == seen.gen && n.ks_whole <= 1 &&
+	    n.dns <= DNS_AWAKE && valid_desc((const uint8_t *)n.desc, strnlen(n.desc,
+	    sizeof(n.desc) - 1) + 1)) {
+		seen = n;
+		log_debug("nftables as noted at generation %u: kill switch %s, DNS table %d",
+			  seen.gen, seen.ks_whole ? "whole" : "unknown", seen.dns);
+	}
 	return 1;
 }
 
 /* After a commit of ours: one generation on, or nothing known any more. */
 static void seen_commit(int err, int ok)
 {
-	if (seen.state <= 0)
+	if (seen_state <= 0)
 		return;
 	if (err < 0 || ok)            /* with ok, a refused part changed nothing */
-		seen.state = -1;
+		seen_state = -1;
 	else if (!++seen.gen)
 		seen.gen = 1;
 }
@@ -278,12 +252,11 @@ static void seen_commit(int err, int ok)
 void gw_seen_dns(int exists, int dormant, const void *desc, size_t len)
 {
 	seen.dns = !exists ? DNS_ABSENT : dormant ? DNS_DORMANT : DNS_AWAKE;
+	memset(seen.desc, 0, sizeof(seen.desc));
 	if (exists && !valid_desc(desc, len))
 		seen.dns = DNS_UNKNOWN;   /* not a table of ours as we write it */
 	else if (exists)
 		memcpy(seen.desc, desc, len);
-	else
-		seen.desc[0] = '\0';
 }
 
 int gw_read_dns(struct nft_table_info *info, int *exists)
@@ -309,18 +282,16 @@ int gw_read_dns(struct nft_table_info *info, int *exists)
  * the kernel is still at the generation it knows. */
 static void seen_save(void)
 {
-	char note[64 + NFT_TABLE_UDATA_MAX];
 	uint32_t gen = 0;
 
-	if (seen.state <= 0 || !seen.ks_whole || seen.dns == DNS_UNKNOWN)
+	if (seen_state <= 0 || !seen.ks_whole || seen.dns == DNS_UNKNOWN)
 		return;
 	if (read_gen(&gen, NULL) < 0 || gen != seen.gen) {
 		log_debug("nftables at generation %u, not %u as known: no note", gen, seen.gen);
 		return;
 	}
-	snprintf(note, sizeof(note), SEEN_TAG " %016llx %u %d %d %s\n",
-		 (unsigned long long)seen.netns, seen.gen, seen.ks_whole, seen.dns, seen.desc);
-	lock_note_write(note);
+	seen.magic = SEEN_MAGIC;
+	lock_note_write(&seen, sizeof(seen));
 }
 
 /* ---- the kill switch ---- */

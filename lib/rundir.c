@@ -87,27 +87,21 @@ void gateway_lock(void)
 	lock_fd = fd;
 }
 
-ssize_t lock_note_read(char *buf, size_t size)
+ssize_t lock_note_read(void *buf, size_t size)
 {
 	ssize_t n;
 
-	if (lock_fd < 0 || size < 2)
+	if (lock_fd < 0)
 		return -EBADF;
-	n = pread(lock_fd, buf, size - 1, 0);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
+	n = pread(lock_fd, buf, size, 0);
+	return n < 0 ? -errno : n;
 }
 
-void lock_note_write(const char *text)
+void lock_note_write(const void *note, size_t size)
 {
-	size_t len = strlen(text);
-
 	/* Never fatal: a note not written is a note not matched. */
-	if (lock_fd >= 0 && pwrite(lock_fd, text, len, 0) == (ssize_t)len)
-		if (ftruncate(lock_fd, (off_t)len) < 0)
-			log_debug("truncating the lock's note: %s", strerror(errno));
+	if (lock_fd >= 0 && pwrite(lock_fd, note, size, 0) != (ssize_t)size)
+		log_debug("writing the lock's note: %s", strerror(errno));
 }
 
 static void state_write(const char *text)

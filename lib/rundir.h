@@ -28,11 +28,12 @@ const char *rundir(void);
  * directory it warns and goes on unlocked. */
 void gateway_lock(void);
 /* The lock file's content: a note for the next holder of the lock (the
- * gateway's record of what nftables held, lib/gateway.c), read and written
- * only while holding it. lock_note_read: its length, -EBADF without the
- * lock, or -errno; the note NUL-terminated in buf, cut to size - 1 bytes. */
-ssize_t lock_note_read(char *buf, size_t size);
-void lock_note_write(const char *text);
+ * gateway's record of what nftables held, lib/gateway.c), a fixed-size
+ * record read and written only while holding it. lock_note_read: the
+ * bytes read (fewer than size when the file is shorter), -EBADF without
+ * the lock, or -errno. */
+ssize_t lock_note_read(void *buf, size_t size);
+void lock_note_write(const void *note, size_t size);
 /* In a child that outlives the change: let go of the lock. */
 void gateway_lock_drop(void);
 

@@ -255,10 +255,11 @@ up_with
 down_dbg
 check_contains "note: down after up takes the kill switch as up left it" "$(cat "$TMP/out")" \
 	"kill switch whole at generation"
-check_contains "note: ... written in the lock file" "$(cat "$TMP/run/lock")" "nft-seen "
+check_eq "note: ... written in the lock file" "$(head -c 7 "$TMP/run/lock")" "qvseen1"
 up_with
 check_contains "note: up after down takes it too" "$(cat "$TMP/out")" "kill switch whole at generation"
-noted_gen() { sed -n 's/^nft-seen [0-9a-f]* \([0-9]*\) .*/\1/p' "$TMP/run/lock"; }
+# The note: magic (8 bytes), network namespace cookie (8), generation (4).
+noted_gen() { od -An -tu4 -j16 -N4 "$TMP/run/lock" | tr -d ' '; }
 gen=$(noted_gen)
 up_with script_context=restart -- tun0 1500 0 10.8.0.2 255.255.255.0 restart
 check_contains "note: so does up again" "$(cat "$TMP/out")" "kill switch whole at generation"
@@ -282,12 +283,12 @@ check_fails "note: DNS table put to sleep by another: up does not take the note"
 	grep -q "as noted" "$TMP/out"
 check_contains "note: ... and wakes it" "$(status)" "DNS: 10.139.1.1>10.8.0.1"
 # A note of another network namespace (its cookie changed) is no note.
-sed -i 's/^nft-seen \([0-9a-f]\)/nft-seen x/; s/^nft-seen x/nft-seen f/' "$TMP/run/lock"
+printf '\377' | dd of="$TMP/run/lock" bs=1 seek=8 conv=notrunc status=none
 down_dbg
 check_fails "note: another namespace's note is not taken" grep -q "as noted" "$TMP/out"
 check "note: ... down blocks" blocked
 # A torn or foreign note is no note either.
-printf 'nft-seen 0123\n' >"$TMP/run/lock"
+head -c 30 "$TMP/run/lock" >"$TMP/note" && cat "$TMP/note" >"$TMP/run/lock"
 up_with
 check "note: a malformed note: up still connects" connected
 check_fails "note: ... without taking it" grep -q "as noted" "$TMP/out"
