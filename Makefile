@@ -199,7 +199,7 @@ FUZZ_SRC_nlreply := $(sort $(wildcard nl/*.c))
 FUZZ_SRC_qubesdb := lib/qubesdb.c lib/log.c lib/rundir.c nl/nl.c
 FUZZ_SRC_ovpnconf := lib/ovpnconf.c lib/log.c lib/rundir.c lib/sanitize.c nl/nl.c
 FUZZ_SRC_wgconf  := lib/wgconf.c lib/wguapi.c lib/ovpnenv.c lib/resolver.c lib/log.c lib/rundir.c nl/nl.c
-FUZZ_SRC_wguapi  := lib/wguapi.c
+FUZZ_SRC_wguapi  := lib/wguapi.c lib/log.c lib/rundir.c nl/nl.c
 FUZZ_SRC_dnsreply := lib/resolver.c lib/ovpnenv.c lib/log.c lib/rundir.c nl/nl.c
 FUZZ_SRC_wgdump  := nl/wg.c nl/genl.c nl/nl.c
 
