@@ -4,14 +4,8 @@
 #ifndef QVPN_CLOCK_H
 #define QVPN_CLOCK_H
 
-#include <time.h>
-
-static inline long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
+/* Defined in log.c, which every program links: one copy, not one per
+ * file that waits. */
+long now_ms(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* log.c - messages in the form journald reads, and the command-line
  * conventions every applet shares. */
 #include "log.h"
+#include "clock.h"
 #include "rundir.h"
 
 #include <stdarg.h>
@@ -8,9 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/stat.h>
 
 char applet_name[64] = "qubes-vpn";
+
+long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 static int debug_enabled(void)
 {

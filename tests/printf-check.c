@@ -2,9 +2,9 @@
  * two builds can be compared: with musl and lib/static/printf.c (what the
  * static binary runs) and with glibc's own printf (the oracle).
  * tests/static.test.sh builds both and requires identical output. Every
- * conversion the code uses is here, at its edges, plus musl's inet_ntop,
- * which formats with our snprintf, and the truncation rules snprintf
- * callers rely on. */
+ * conversion the code uses is here, at its edges, plus inet_ntop (the
+ * static binary's own, lib/static/inet.c, which formats with our
+ * snprintf), and the truncation rules snprintf callers rely on. */
 #include <arpa/inet.h>
 #include <limits.h>
 #include <stdint.h>
@@ -25,7 +25,8 @@ int main(void)
 	static const char *const v4[] = { "0.0.0.0", "10.139.1.1", "255.255.255.255" };
 	unsigned char a[16];
 	char t[64], small[8];
-	unsigned i;
+	unsigned i, j;
+	unsigned long x;
 	int n;
 
 	SHOW("plain text, no conversion");
@@ -65,6 +66,24 @@ int main(void)
 	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
 		if (inet_pton(AF_INET, v4[i], a) == 1 && inet_ntop(AF_INET, a, t, sizeof(t)))
 			printf("v4 %s -> %s\n", v4[i], t);
+
+	/* inet_ntop on 200,000 IPv6 addresses, mostly zero bytes (runs of
+	 * zero groups of every length and place, ties), some IPv4-mapped, and
+	 * too small buffers. Not where the first 12 bytes are zero: glibc
+	 * writes those IPv4-compatible addresses (deprecated, RFC 4291) as
+	 * ::a.b.c.d, RFC 5952 and ours in hexadecimal. */
+	for (i = 0, x = 88172645463325252UL; i < 200000; i++) {
+		for (j = 0; j < 16; j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			a[j] = x % 5 ? 0 : (unsigned char)(x >> 24);
+		}
+		if (i % 7 == 0)
+			memcpy(a, "\0\0\0\0\0\0\0\0\0\0\377\377", 12);
+		if (!memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0", 12))
+			continue;
+		printf("%s|%s\n", inet_ntop(AF_INET6, a, t, sizeof(t)),
+		       inet_ntop(AF_INET6, a, t, (socklen_t)(i % 46)) ? "fits" : "ENOSPC");
+	}
 
 	fprintf(stdout, "fprintf %s %u\n", "to stdout", 1u);
 	fflush(stdout);
