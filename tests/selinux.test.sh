@@ -52,8 +52,8 @@ systemd enters openvpn_t under no_new_privs	allow init_t openvpn_t process2 nnp_
 systemd running the binary enters unconfined_service_t, as for bin_t	typetransition init_t qubes_vpn_exec_t process unconfined_service_t; allow init_t unconfined_service_t process transition; allow unconfined_service_t qubes_vpn_exec_t file entrypoint; allow init_t qubes_vpn_exec_t file execute open read getattr
 hooks: CAP_NET_ADMIN	allow qubes_vpn_t self capability net_admin
 hooks: capget	allow qubes_vpn_t self process getcap
-hooks: rtnetlink (routes, rules, links)	allow qubes_vpn_t self netlink_route_socket create bind getattr setopt read write nlmsg_read nlmsg_write
-hooks: nfnetlink (nf_tables, conntrack)	allow qubes_vpn_t self netlink_netfilter_socket create bind getattr setopt read write
+hooks: rtnetlink (routes, rules, links, SIOCGIFINDEX)	allow qubes_vpn_t self netlink_route_socket create bind getattr setopt ioctl read write nlmsg_read nlmsg_write
+hooks: nfnetlink (nf_tables, conntrack, SO_NETNS_COOKIE)	allow qubes_vpn_t self netlink_netfilter_socket create bind getattr setopt getopt read write
 hooks: if_nametoindex	allow qubes_vpn_t self unix_dgram_socket create ioctl
 hooks: nf_conntrack_count (net sysctls)	allow qubes_vpn_t sysctl_net_t file read open; allow qubes_vpn_t sysctl_net_t dir search; allow qubes_vpn_t sysctl_t dir search; allow qubes_vpn_t proc_t dir search
 hooks: the run directory	allow qubes_vpn_t var_run_t dir search; allow qubes_vpn_t qubes_vpn_var_run_t dir search write add_name remove_name; allow qubes_vpn_t qubes_vpn_var_run_t file create open read write append getattr lock rename unlink
@@ -147,9 +147,9 @@ mutant "without OpenVPN's domain transition, that check fails" "OpenVPN running 
 	'/^domtrans_pattern(openvpn_t/d'
 mutant "without systemd's transition to unconfined_service_t, that check fails" \
 	"systemd running the binary enters unconfined_service_t, as for bin_t" '/domtrans_pattern(init_t/d'
-mutant "without the netlink_netfilter rule, that check fails" "hooks: nfnetlink (nf_tables, conntrack)" \
+mutant "without the netlink_netfilter rule, that check fails" "hooks: nfnetlink (nf_tables, conntrack, SO_NETNS_COOKIE)" \
 	'/self:netlink_netfilter_socket/d'
-mutant "without nlmsg_write on rtnetlink, that check fails" "hooks: rtnetlink (routes, rules, links)" \
+mutant "without nlmsg_write on rtnetlink, that check fails" "hooks: rtnetlink (routes, rules, links, SIOCGIFINDEX)" \
 	'/self:netlink_route_socket/s/ nlmsg_write//'
 mutant "without net_admin, that check fails" "hooks: CAP_NET_ADMIN" '/self:capability net_admin/d'
 mutant "without the QubesDB rules, that check fails" "hooks: QubesDB's socket" '/^\tstream_connect_pattern/d'
