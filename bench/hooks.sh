@@ -39,7 +39,9 @@ nsx "$NS" nft delete table inet qubes-vpn-dns
 # it with --setenv; here it must not be the host's /run).
 RUN=$(mktemp -d /dev/shm/qvbench.XXXXXX)
 trap 'rm -rf "$RUN"; cleanup' EXIT
-"$TOP/build/tests/fakeqdb" -l "$TMP/qubesdb.log" "$RUN/qubesdb.sock" \
+# Its request log on tmpfs too: the real daemon writes none, and a disk
+# write per request would be a cost of the fake the up hook waits for.
+"$TOP/build/tests/fakeqdb" -l "$RUN/qubesdb.log" "$RUN/qubesdb.sock" \
 	/qubes-netvm-primary-dns=10.139.1.1 /qubes-netvm-secondary-dns=10.139.1.2 &
 BG_PIDS+=($!)
 wait_until 5 test -S "$RUN/qubesdb.sock" || { echo "bench/hooks: no fake QubesDB"; exit 1; }
@@ -83,7 +85,7 @@ echo "ip/nft command sequence:         median $base us (up $(phase_median "$TMP/
 awk -v a="$ours" -v b="$base" 'BEGIN { printf "ratio (ip/nft over qubes-vpn):   %.1fx\n", b / a }'
 [ -n "$NULL" ] &&
 	echo "static no-op process:           median $(phase_median "$TMP/times" null) us (the start and exit each hook pays)"
-grep -q "read /qubes-netvm-primary-dns" "$TMP/qubesdb.log" ||
+grep -q "read /qubes-netvm-primary-dns" "$RUN/qubesdb.log" ||
 	echo "bench/hooks: WARNING: the up hook did not read the fake QubesDB"
 # Processes the hooks create (fork, vfork, clone): one up and one down,
 # each under strace -f, outside the timing.
