@@ -116,11 +116,12 @@ static void put_deletions(struct nl_buf *b, const struct route_list *l)
 }
 
 /* Table 78 emptied of the routes list_table_routes() picks, for the
- * families in fams (1: IPv4, 2: IPv6), in one transaction per pass after
- * whatever the caller put first in first (NULL: nothing; else a buffer
- * on txbuf); passes repeat while
- * a dump held more routes than one pass deletes. Every message of a
- * transaction runs even after one fails; the first error is returned. */
+ * families in fams (1: IPv4, 2: IPv6): the first pass's transaction is
+ * the caller's messages in first (a buffer on txbuf; NULL: none) followed
+ * by the deletions; further passes, while a dump held more routes than a
+ * pass deletes, only delete. Every message of a transaction runs even
+ * after one fails (each only closes or connects in order); the first
+ * error is returned. */
 static int empty_table(struct nl_sock *s, struct nl_buf *first, unsigned fams,
 		       int keep_blackhole, const char *context)
 {
@@ -221,7 +222,8 @@ int gw_tunnel_routes(const struct gw_tunnel *t, unsigned ifindex)
 	 * any tunnel route a previous connection left is deleted with them. */
 	nl_buf_init(&b, txbuf, sizeof(txbuf));
 	put_blackholes_and_rules(&b);
-	snprintf(what, sizeof(what), "setting interface group of %s to %u", t->dev, (unsigned)GW_GROUP);
+	snprintf(what, sizeof(what), "setting interface group of %s to %u", t->dev,
+		 (unsigned)GW_GROUP);
 	rt_link_set_group(&b, ifindex, GW_GROUP, what);
 	memset(&r, 0, sizeof(r));
 	r.type = RTN_UNICAST;

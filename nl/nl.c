@@ -285,7 +285,6 @@ static void result_set(struct nl_result *res, const struct nl_buf *b, int err,
 	snprintf(res->extack, sizeof(res->extack), "%s", extack ? extack : "");
 }
 
-/* Number every message and count those that ask for an ack. */
 /* Sequence numbers, and the number of acks to wait for. On rtnetlink,
  * which handles each message of a datagram in turn and always answers an
  * error, only the last message asks for an ack: the others are answered
