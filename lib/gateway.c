@@ -460,7 +460,7 @@ int gw_blackhole(const char *dev)
 	e = killswitch_repair();
 	err = err ? err : e;
 	if (dev) {
-		e = gw_set_group(dev, 0, 1);
+		e = gw_ungroup(dev);
 		err = err ? err : e;
 	}
 	seen_save();

@@ -54,8 +54,9 @@ int gw_routes_blocked(void);
 int gw_tunnel_routes(const struct gw_tunnel *t, unsigned ifindex);
 /* Off: the policy rules and every route we tagged, removed. */
 int gw_routes_off(void);
-/* Interface group of dev (missing_ok: a missing device is success). */
-int gw_set_group(const char *dev, uint32_t group, int missing_ok);
+/* dev out of interface group 78, back in group 0 (a device that is gone
+ * is out already: success). Joining it is part of gw_tunnel_routes(). */
+int gw_ungroup(const char *dev);
 
 /* This qube's side of the tunnel: its own addresses (local table) and,
  * with_main, what the main table routes other than by a default route and

@@ -127,7 +127,7 @@ static int empty_table(struct nl_sock *s, struct nl_buf *first, unsigned fams,
 {
 	static struct route_list l[2];
 	struct nl_result res;
-	struct nl_buf b;
+	struct nl_buf own, *b;
 	unsigned pass, i;
 	int err = 0, e;
 
@@ -138,15 +138,17 @@ static int empty_table(struct nl_sock *s, struct nl_buf *first, unsigned fams,
 								  keep_blackhole) : 0;
 			err = err ? err : e;
 		}
-		if (pass == 0 && first)
-			b = *first;
-		else
-			nl_buf_init(&b, txbuf, sizeof(txbuf));
-		put_deletions(&b, &l[0]);
-		put_deletions(&b, &l[1]);
-		if (!b.nmsg)
+		if (pass == 0 && first) {
+			b = first;
+		} else {
+			nl_buf_init(&own, txbuf, sizeof(txbuf));
+			b = &own;
+		}
+		put_deletions(b, &l[0]);
+		put_deletions(b, &l[1]);
+		if (!b->nmsg)
 			return err;
-		e = nl_transact(s, &b, NL_OK_EXIST | NL_OK_MISSING, &res);
+		e = nl_transact(s, b, NL_OK_EXIST | NL_OK_MISSING, &res);
 		if (e < 0)
 			log_nl_error(context, &res);
 		err = err ? err : e;
@@ -174,7 +176,7 @@ int gw_routes_blocked(void)
 	return empty_table(s, &b, 3, 1, "blocking routing table 78");
 }
 
-int gw_set_group(const char *dev, uint32_t group, int missing_ok)
+int gw_ungroup(const char *dev)
 {
 	char buf[128] __attribute__((aligned(4)));
 	char what[96];
@@ -184,20 +186,16 @@ int gw_set_group(const char *dev, uint32_t group, int missing_ok)
 	unsigned idx = gw_ifindex(dev);
 	int err;
 
-	if (!idx) {
-		if (missing_ok)
-			return 0;
-		log_err("tunnel device %s: %s", dev, strerror(ENODEV));
-		return -ENODEV;
-	}
-	snprintf(what, sizeof(what), "setting interface group of %s to %u", dev, group);
+	if (!idx)
+		return 0;             /* gone: out of group 78 already */
+	snprintf(what, sizeof(what), "setting interface group of %s to 0", dev);
 	err = gw_sock(NETLINK_ROUTE, &s);
 	if (err < 0)
 		return err;
 	nl_buf_init(&b, buf, sizeof(buf));
-	rt_link_set_group(&b, idx, group, what);
+	rt_link_set_group(&b, idx, 0, what);
 	err = nl_transact(s, &b, 0, &res);
-	if (err == -ENODEV && missing_ok)
+	if (err == -ENODEV)
 		return 0;
 	if (err < 0)
 		log_nl_error(what, &res);

@@ -43,14 +43,6 @@ static int make_rundir(void)
 	return 0;
 }
 
-/* open(), as openat(): musl's open() follows every O_CLOEXEC open with an
- * fcntl() for kernels older than 2.6.23, a system call a hook need not
- * make three times. */
-static int open_file(const char *path, int flags, mode_t mode)
-{
-	return openat(AT_FDCWD, path, flags, mode);
-}
-
 void gateway_lock_drop(void)
 {
 	if (lock_fd >= 0)
@@ -71,7 +63,7 @@ void gateway_lock(void)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/lock", rundir());
-	fd = open_file(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_warn("opening %s: %s: going on without the state lock", path, strerror(errno));
 		return;
@@ -117,7 +109,7 @@ static void state_write(const char *text)
 	}
 	snprintf(path, sizeof(path), "%s/state", dir);
 	snprintf(tmp, sizeof(tmp), "%s/.state.%ld", dir, (long)getpid());
-	fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_warn("writing %s: %s", tmp, strerror(errno));
 		return;
@@ -192,8 +184,7 @@ ssize_t read_small_file(const char *path, char *buf, size_t size, struct stat *s
 	struct stat own;
 	size_t got = 0;
 	ssize_t n = 1;
-	int fd = open_file(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0),
-	    err = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), err = 0;
 
 	buf[0] = '\0';
 	if (!st)
@@ -278,7 +269,7 @@ void event_append(const char *urgency, const char *summary, const char *body)
 		n = (int)sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	fd = open_file(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_warn("writing %s: %s", path, strerror(errno));
 		return;

@@ -14,6 +14,8 @@
  * - fcntl: musl's emulates F_DUPFD_CLOEXEC and F_GETOWN for old kernels;
  *   the code sets O_NONBLOCK with it (lib/helper.c), musl itself uses
  *   the system call directly.
+ * - open: musl's follows every O_CLOEXEC open with an fcntl() for kernels
+ *   older than 2.6.23, one system call more per file a hook writes.
  *
  * x86_64 only, like the release build (the Makefile's MUSL_CC). */
 #define _GNU_SOURCE
@@ -61,6 +63,19 @@ int stat(const char *restrict path, struct stat *restrict st)
 int lstat(const char *restrict path, struct stat *restrict st)
 {
 	return (int)syscall(SYS_lstat, path, st);
+}
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	unsigned mode = 0;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, unsigned);
+		va_end(ap);
+	}
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
 }
 
 int fcntl(int fd, int cmd, ...)
