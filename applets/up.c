@@ -61,11 +61,15 @@ int up_main(int argc, char **argv)
 {
 	struct ovpn_env env;
 	struct gw_tunnel t;
+	struct qdb q;
 	char dns[256], server[80], body[400];
 	int rc = gw_hook_begin(argc, argv, usage);
 
 	if (rc >= 0)
 		return rc;
+	/* QubesDB's daemon answers while this process reads the environment
+	 * and the routes. */
+	tunnel_virtual_dns_ask(&q);
 	if (ovpn_env_parse(environ, &env) < 0)
 		return refuse();
 	/* OpenVPN's positional arguments must agree with its environment. */
@@ -82,7 +86,7 @@ int up_main(int argc, char **argv)
 	t.has_ipv6 = env.has_ipv6;
 	if (gw_pick_dns(&t, env.dns4, env.ndns4, env.dns6, env.ndns6) < 0)
 		return refuse();
-	tunnel_virtual_dns(&t);
+	tunnel_virtual_dns_take(&t, &q);
 
 	log_info("%s: connecting through %s (IPv4 %s, IPv6 %s)",
 		 env.restart ? "restart" : "init", t.dev,

@@ -295,6 +295,7 @@ int qdb_open(struct qdb *q, int timeout_ms)
 	}
 	if (rc == 0)
 		q->err = 0;
+	q->open_err = rc;
 	return rc;
 }
 
@@ -391,25 +392,27 @@ int qdb_read_ipv4(struct qdb *q, const char *key, struct in_addr *out)
 	return as_ipv4(qdb_read(q, key, v, sizeof(v)), v, out);
 }
 
-unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
-		       struct in_addr *out, unsigned n, int timeout_ms)
+void qubesdb_ask(struct qdb *q, const char *const keys[], unsigned n, int timeout_ms)
 {
-	char a[INET_ADDRSTRLEN];
-	struct qdb q;
-	int open_rc, rc;
-	unsigned i, given = 0;
-
-	open_rc = qdb_open(&q, timeout_ms);
 	/* Every request at once: the daemon answers them in order, and is
 	 * woken once instead of once per key. Should sending fail, every
 	 * answer says why. */
-	if (open_rc == 0)
-		qdb_send_reads(&q, keys, n);
+	if (qdb_open(q, timeout_ms) == 0)
+		qdb_send_reads(q, keys, n);
+}
+
+unsigned qubesdb_ipv4_answers(struct qdb *q, const char *const keys[],
+			      const char *const defaults[], struct in_addr *out, unsigned n)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned i, given = 0;
+	int rc;
+
 	for (i = 0; i < n; i++) {
-		if (open_rc < 0) {
+		if (q->open_err < 0) {
 			log_warn("QubesDB %s: cannot connect to %s (%s): using the default %s",
-				 keys[i], q.sock, qdb_open_strerror(open_rc), defaults[i]);
-		} else if ((rc = as_ipv4(qdb_answer(&q, keys[i], a, sizeof(a)), a, &out[i])) < 0) {
+				 keys[i], q->sock, qdb_open_strerror(q->open_err), defaults[i]);
+		} else if ((rc = as_ipv4(qdb_answer(q, keys[i], a, sizeof(a)), a, &out[i])) < 0) {
 			/* No such key is a state Qubes can be in (a qube not
 			 * providing network); the rest is not. */
 			qlog(rc == -ENOENT ? LOG_INFO : LOG_WARNING,
@@ -423,6 +426,15 @@ unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[
 		}
 		inet_pton(AF_INET, defaults[i], &out[i]);
 	}
-	qdb_close(&q);
+	qdb_close(q);
 	return given;
+}
+
+unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
+			   struct in_addr *out, unsigned n, int timeout_ms)
+{
+	struct qdb q;
+
+	qubesdb_ask(&q, keys, n, timeout_ms);
+	return qubesdb_ipv4_answers(&q, keys, defaults, out, n);
 }

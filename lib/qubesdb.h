@@ -42,6 +42,7 @@
 struct qdb {
 	int fd;                 /* -1 when closed or broken */
 	int err;                /* why fd is -1 (-errno), 0 while usable */
+	int open_err;           /* what qdb_open returned */
 	int64_t deadline_ms;    /* CLOCK_MONOTONIC, for the whole session */
 	char sock[108];         /* the socket connected to (or last tried) */
 	unsigned char buf[QDB_HDR_SIZE + QDB_VALUE_MAX];
@@ -117,11 +118,19 @@ struct qdb_reply {
  * len; r->size never exceeds QDB_HDR_SIZE + QDB_VALUE_MAX. */
 int qdb_parse_reply(const void *buf, size_t len, const char *key, struct qdb_reply *r);
 
-/* Read n (at most 32) QubesDB keys that hold IPv4 literals over one
+/* Read n (at most QDB_PIPELINE_MAX) QubesDB keys that hold IPv4 literals over one
  * connection, bounded by timeout_ms in all; a key QubesDB cannot give gets
  * its default, with a log line naming the key and the reason. Returns the
  * bit mask of the keys QubesDB gave. */
 unsigned qubesdb_ipv4_keys(const char *const keys[], const char *const defaults[],
 			   struct in_addr *out, unsigned n, int timeout_ms);
+/* The same in two halves, so that the daemon answers while the caller
+ * works on: qubesdb_ask connects and sends every request at once (n at
+ * most QDB_PIPELINE_MAX), without waiting; qubesdb_ipv4_answers waits for
+ * the answers (the deadline runs from qubesdb_ask), falls back as above,
+ * and closes q. Call both, with the same keys. */
+void qubesdb_ask(struct qdb *q, const char *const keys[], unsigned n, int timeout_ms);
+unsigned qubesdb_ipv4_answers(struct qdb *q, const char *const keys[],
+			      const char *const defaults[], struct in_addr *out, unsigned n);
 
 #endif
