@@ -68,11 +68,15 @@ struct route_list {
 	struct rt_route r[MAX_ROUTES];
 };
 
+/* l[0] for IPv4, l[1] for IPv6: a dump of both families fills both. */
 static int collect_route(const struct rt_route *r, void *data)
 {
 	struct route_list *l = data;
 
-	if (r->table != GW_TABLE || r->family != l->family)
+	if (r->family != AF_INET && r->family != AF_INET6)
+		return 0;             /* a family dumped with them (ipmr ...) */
+	l += r->family == AF_INET6;
+	if (r->table != GW_TABLE || l->family != r->family)
 		return 0;
 	if (l->keep_blackhole ? r->type == RTN_BLACKHOLE : r->protocol != GW_PROTO)
 		return 0;
@@ -84,24 +88,31 @@ static int collect_route(const struct rt_route *r, void *data)
 	return 0;
 }
 
-/* Table 78's routes of a family to delete, into l: with keep_blackhole
- * every non-blackhole route (blocked state), otherwise every route we
- * tagged (off). */
-static int list_table_routes(struct nl_sock *s, struct route_list *l, uint8_t family,
+/* Table 78's routes to delete, of the families in fams (1: IPv4, 2: IPv6),
+ * into l[0] and l[1]: with keep_blackhole every non-blackhole route
+ * (blocked state), otherwise every route we tagged (off). Both families
+ * are one dump: the kernels that honour the table filter (strict checking,
+ * 4.20 on) skip a family without a table 78 when asked for all of them. */
+static int list_table_routes(struct nl_sock *s, struct route_list l[2], unsigned fams,
 			     int keep_blackhole)
 {
+	static const uint8_t family[4] = { AF_UNSPEC, AF_INET, AF_INET6, AF_UNSPEC };
 	struct nl_result res;
+	unsigned i;
 	int err;
 
-	memset(l, 0, sizeof(*l));
-	l->family = family;
-	l->keep_blackhole = keep_blackhole;
-	err = rt_route_dump(s, family, GW_TABLE, collect_route, l, &res);
+	memset(l, 0, 2 * sizeof(*l));
+	for (i = 0; i < 2; i++) {
+		l[i].family = (fams >> i) & 1 ? family[i + 1] : AF_UNSPEC;
+		l[i].keep_blackhole = keep_blackhole;
+	}
+	if (!(fams & 3))
+		return 0;
+	err = rt_route_dump(s, family[fams & 3], GW_TABLE, collect_route, l, &res);
 	if (err == -ENOENT)
 		return 0;             /* no table 78 yet: nothing in it */
 	if (err < 0)
-		log_nl_error(family == AF_INET ? "listing routes of table 78 (IPv4)"
-			     : "listing routes of table 78 (IPv6)", &res);
+		log_nl_error("listing the routes of table 78", &res);
 	return err;
 }
 
@@ -128,16 +139,12 @@ static int empty_table(struct nl_sock *s, struct nl_buf *first, unsigned fams,
 	static struct route_list l[2];
 	struct nl_result res;
 	struct nl_buf own, *b;
-	unsigned pass, i;
+	unsigned pass;
 	int err = 0, e;
 
 	for (pass = 0; pass < 16; pass++) {
-		for (i = 0; i < 2; i++) {
-			l[i].n = l[i].overflow = 0;
-			e = (fams >> i) & 1 ? list_table_routes(s, &l[i], i ? AF_INET6 : AF_INET,
-								  keep_blackhole) : 0;
-			err = err ? err : e;
-		}
+		e = list_table_routes(s, l, fams, keep_blackhole);
+		err = err ? err : e;
 		if (pass == 0 && first) {
 			b = first;
 		} else {
