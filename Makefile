@@ -112,6 +112,14 @@ MUSL_FLAGS := $(WARN) $(MUSL_OPT) -I$(KHDR_DIR) -I$(MNL_TREE)/include
 # .text and .fini alone). -O2 merges strings that end another string.
 MUSL_LDFLAGS := -static -no-pie -s -fuse-ld=lld -Wl,-z,separate-code -Wl,-O2 -Wl,--gc-sections -Wl,--no-dynamic-linker \
                 -Wl,--build-id=none
+# The --help texts go in packed (lib/help.h says how): each applet that
+# has one is compiled once more for objcopy to copy its text out, and
+# tools/helppack, built with the host's compiler, packs them all into
+# helptexts.h (8.9 KB of text in 4.3 KB).
+HOSTCC     ?= cc
+OBJCOPY    ?= objcopy
+HELP_DIR   := $(STATIC_DIR)/help
+HELP_SRCS  := $(shell grep -l '^HELP_TEXT' applets/*.c)
 # The compilers' names (.comment) go too: packaging tools strip them, and
 # the binary a package ships must be the bytes `make static` built.
 STRIP      ?= strip
@@ -132,7 +140,13 @@ static: $(KHDR_DIR)/.stamp
 		$(MUSL_CC) $(MUSL_OPT) -DHAVE_VISIBILITY_HIDDEN -I$(MNL_BUILD) -I$(KHDR_DIR) \
 			-I$(MNL_TREE)/include -c $$f -o $(MNL_BUILD)/$$(basename $$f .c).o || exit 1; \
 	done
-	$(MUSL_CC) $(MUSL_FLAGS) $(MUSL_LDFLAGS) -o $(STATIC_BIN) $(SRCS) $(STATIC_SRCS) $(MNL_BUILD)/*.o
+	@mkdir -p $(HELP_DIR) && $(HOSTCC) $(WARN) -O2 -o $(HELP_DIR)/helppack tools/helppack.c
+	@set -e; for f in $(HELP_SRCS); do n=$$(sed -n 's/^HELP_TEXT(\([a-z_]*\),.*/\1/p' $$f); \
+		$(MUSL_CC) $(MUSL_FLAGS) -O0 -DQV_HELP_EXTRACT -c $$f -o $(HELP_DIR)/$$n.o; \
+		$(OBJCOPY) -O binary -j .qvhelp $(HELP_DIR)/$$n.o $(HELP_DIR)/$$n.txt; \
+		set -- "$$@" $$n=$(HELP_DIR)/$$n.txt; done; $(HELP_DIR)/helppack $(HELP_DIR)/helptexts.h "$$@"
+	$(MUSL_CC) $(MUSL_FLAGS) -DQV_HELP_PACKED -I$(HELP_DIR) $(MUSL_LDFLAGS) -o $(STATIC_BIN) \
+		$(SRCS) $(STATIC_SRCS) $(MNL_BUILD)/*.o
 	$(STRIP) -R .comment $(STATIC_BIN)
 	@echo "$(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes, libmnl from $(LIBMNL_SRC)"
 
@@ -234,7 +248,7 @@ fuzz-short: $(FUZZ_TARGETS:%=build/fuzz/%)
 # Static checkers, with the configuration in the tree (.clang-tidy).
 lint:
 	cppcheck --enable=warning,portability,performance --inline-suppr --error-exitcode=1 \
-		--quiet --std=c99 --suppress=missingIncludeSystem $(SRCS) tests/*.c tests/fuzz/*.c
+		--quiet --std=c99 --suppress=missingIncludeSystem $(SRCS) tests/*.c tests/fuzz/*.c tools/*.c
 	clang-tidy --quiet $(SRCS) -- -std=gnu99 $(MNL_CFLAGS)
 	@echo "lint: cppcheck and clang-tidy clean"
 

@@ -82,6 +82,29 @@ echo "# size $size bytes (limit $SIZE_LIMIT)"
 check "stripped size within $SIZE_LIMIT bytes" [ "$size" -le "$SIZE_LIMIT" ]
 check_contains "the static binary runs its applets" "$("$bin" --help)" "forwarding"
 
+# The --help texts are packed in the static binary (lib/help.h): every
+# applet prints, byte for byte, the text its source holds, as the compiler
+# read it (build/static/help/NAME.txt, the text and its NUL); through a
+# link and with -h as well.
+n=0
+for a in $(make -s -C "$TOP" applets); do
+	t=$A/build/static/help/$(echo "$a" | tr - _).txt
+	[ -s "$t" ] || { not_ok "$a: its text was copied out of the source ($t)"; continue; }
+	head -c -1 "$t" >"$TMP/want"
+	"$bin" "$a" --help >"$TMP/got" && cmp -s "$TMP/got" "$TMP/want" && n=$((n + 1)) ||
+		not_ok "$a --help prints its source's text (cmp: $(cmp "$TMP/got" "$TMP/want" 2>&1))"
+	ln -sf "$bin" "$TMP/qubes-vpn-$a"
+	"$TMP/qubes-vpn-$a" -h | cmp -s - "$TMP/want" ||
+		not_ok "qubes-vpn-$a -h prints its source's text"
+done
+check "every applet's --help is its source's text ($n of $(make -s -C "$TOP" applets | wc -w))" \
+	[ "$n" -eq "$(make -s -C "$TOP" applets | wc -w)" ]
+sizes=$(sed -n 's/.*: \([0-9]*\) bytes of text in \([0-9]*\)\..*/\1 \2/p' "$A/build/static/help/helptexts.h")
+echo "# --help texts: ${sizes% *} bytes, packed in ${sizes#* }"
+packed=no
+[ -n "$sizes" ] && [ $((${sizes#* } * 100)) -lt $((${sizes% *} * 60)) ] && packed=yes
+check_eq "... packed in less than 60% of their size" "$packed" yes
+
 # The static binary formats with lib/static/printf.c instead of musl's
 XX
 # inet_ntop) must print exactly what glibc's printf prints.
