@@ -106,8 +106,9 @@ packed=no
 check_eq "... packed in less than 60% of their size" "$packed" yes
 
 # The static binary formats with lib/static/printf.c instead of musl's
-XX
-# inet_ntop) must print exactly what glibc's printf prints.
+# printf, and has lib/static/inet.c's inet_ntop: the same calls (every
+# conversion the code uses, inet_ntop on many addresses) must print
+# exactly what glibc's printf and inet_ntop print.
 musl-gcc -std=gnu99 -Os -Wall -Wextra -Wno-format-truncation -I"$TOP/build/kernel-headers" -static \
 	-o "$TMP/pc-ours" "$TOP/tests/printf-check.c" "$TOP/lib/static/printf.c" "$TOP/lib/static/inet.c" &&
 	cc -std=gnu99 -O2 -Wall -Wextra -Wno-format-truncation -o "$TMP/pc-glibc" "$TOP/tests/printf-check.c"
