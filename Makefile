@@ -124,11 +124,12 @@ MUSL_LDFLAGS := -static -no-pie -s -fuse-ld=lld -Wl,-z,separate-code -Wl,-O2 -Wl
 # The --help texts go in packed (lib/help.h says how): each applet that
 # has one is compiled once more for objcopy to copy its text out, and
 # tools/helppack, built with the host's compiler, packs them all into
-# helptexts.h (8.9 KB of text in 4.3 KB).
+# helptexts.h (8.9 KB of text in 4.3 KB), in make's byte order of the
+# file names (a shell's glob would follow the locale).
 HOSTCC     ?= cc
 OBJCOPY    ?= objcopy
 HELP_DIR   := $(STATIC_DIR)/help
-HELP_SRCS  := $(shell grep -l '^HELP_TEXT' applets/*.c)
+HELP_SRCS  := $(shell grep -l '^HELP_TEXT' $(sort $(wildcard applets/*.c)))
 # The compilers' names (.comment) go too: packaging tools strip them, and
 # the binary a package ships must be the bytes `make static` built.
 STRIP      ?= strip

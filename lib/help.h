@@ -12,7 +12,8 @@
 #define QVPN_HELP_H
 
 #if defined(QV_HELP_PACKED)
-#include "helptexts.h"             /* made by tools/helppack */
+/* helptexts.h: made by tools/helppack, in build/static/help */
+#include "helptexts.h"
 struct help {
 	unsigned short start, len;
 };
