@@ -17,6 +17,7 @@
  * (warnings may have been printed), 1 failed (nothing replaced), 2 usage. */
 #define _GNU_SOURCE   /* unshare, strchrnul, _Fork */
 #include "applets.h"
+#include "../lib/help.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
 #include "../lib/accounts.h"
@@ -50,7 +51,7 @@
 #define CONFIG_MAX (256 * 1024)
 #define DRY_RUN_MS 10000
 
-static const char usage[] =
+HELP_TEXT(configurator,
 "Usage: qubes-vpn-configurator [--dir DIR] [--check]\n"
 "       qubes-vpn-configurator [--dir DIR] [--import FILE.ovpn] [--credentials]\n"
 "                              [--credentials-from FILE|-]\n"
@@ -75,7 +76,7 @@ CONFIG_DIR "). Creates DIR if missing (mode 0750, group " VPN_USER ").\n"
 "DIR/" WG_CONFIG_NAME " exists (WireGuard, qubes-vpn-wg.service), --check\n"
 "checks that instead (edit it with your editor, mode 0640 or 0600).\n"
 "Needs root for DIR: run it with sudo (the menu entry does).\n"
-"Exit status: 0 done (warnings may have been printed), 1 failed, 2 usage.\n";
+"Exit status: 0 done (warnings may have been printed), 1 failed, 2 usage.\n");
 
 static const char sample[] =
 "# Qubes VPN: OpenVPN client configuration.\n"
@@ -693,7 +694,7 @@ int configurator_main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage, stdout);
+			help_print(&usage);
 			return 0;
 		} else if (!strcmp(argv[i], "--dir") && i + 1 < argc && argv[i + 1][0] == '/') {
 			dir = argv[++i];

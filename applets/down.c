@@ -7,6 +7,7 @@
  * repairs any missing piece); the state file says so; an event is recorded.
  * Exit status: 0 blocked, 1 failed (the message names what), 2 usage. */
 #include "applets.h"
+#include "../lib/help.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
 #include "../lib/gateway.h"
@@ -17,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
+HELP_TEXT(down,
 "Usage: qubes-vpn-down [DEV TUN_MTU 0 IFCONFIG_LOCAL IFCONFIG_NETMASK|REMOTE init|restart]\n"
 "\n"
 "OpenVPN's --down hook: returns the gateway to the blocked state, as\n"
@@ -25,14 +26,14 @@ static const char usage[] =
 "table 78, disables the VPN DNS redirect, takes the tunnel device (dev from\n"
 "the environment) out of interface group 78, and repairs any missing piece\n"
 "of the kill switch. Succeeds when the device or any of that is already gone.\n"
-"Exit status: 0 blocked, 1 failed (see the message), 2 usage error.\n";
+"Exit status: 0 blocked, 1 failed (see the message), 2 usage error.\n");
 
 int down_main(int argc, char **argv)
 {
 	const char *dev = getenv("dev");
 	const char *ctx = getenv("script_context");
 	int restart = (ctx && !strcmp(ctx, "restart")) || (argc > 6 && !strcmp(argv[6], "restart"));
-	int rc = gw_hook_begin(argc, argv, usage);
+	int rc = gw_hook_begin(argc, argv, &usage);
 
 	if (rc >= 0)
 		return rc;

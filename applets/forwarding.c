@@ -9,6 +9,7 @@
  * created. Exit status: 0 success, 1 failure or incomplete, 2 usage. */
 #include "applets.h"
 #include "../lib/gateway.h"
+#include "../lib/help.h"
 #include "../lib/log.h"
 #include "../lib/notify.h"
 #include "../lib/rundir.h"
@@ -16,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
+HELP_TEXT(forwarding,
 "Usage: qubes-vpn-forwarding COMMAND\n"
 "\n"
 "The kill switch of a Qubes VPN qube: traffic from downstream qubes (vif*)\n"
@@ -42,7 +43,7 @@ static const char usage[] =
 "                 list those pieces (ID, then name), without looking\n"
 "\n"
 "Traffic of the VPN qube itself is never touched. Needs CAP_NET_ADMIN.\n"
-"Exit status: 0 success, 1 failure, 2 usage error.\n";
+"Exit status: 0 success, 1 failure, 2 usage error.\n");
 
 static int status(int check)
 {
@@ -111,7 +112,7 @@ int forwarding_main(int argc, char **argv)
 	int check = 0;
 
 	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		help_print(&usage);
 		return 0;
 	}
 	if (argc < 2)

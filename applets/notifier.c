@@ -9,6 +9,7 @@
  * killed (0 at once with --if-exists and no PATH). */
 #define _GNU_SOURCE   /* strchrnul */
 #include "applets.h"
+#include "../lib/help.h"
 #include "../lib/log.h"
 #include "../lib/message.h"
 #include "../lib/notify.h"
@@ -23,12 +24,12 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
-static const char usage[] =
+HELP_TEXT(notifier,
 "Usage: qubes-vpn-notifier [--dom0] [--if-exists PATH]\n"
 "\n"
 "Shows each new RUNDIR/events line once: with notify-send on the caller's own\n"
 "bus (not as root), or with --dom0 (root) over qrexec. On start and after\n"
-"missed lines, the state once. --if-exists: exit 0 unless PATH exists.\n";
+"missed lines, the state once. --if-exists: exit 0 unless PATH exists.\n");
 
 #define BUF_BYTES (2 * EVENT_LINE_MAX)
 #define BURST_MAX 4                /* more new lines at once: show the state */
@@ -270,7 +271,7 @@ int notifier_main(int argc, char **argv)
 	int i, err;
 
 	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		help_print(&usage);
 		return 0;
 	}
 	f.in = f.wd_dir = f.fd = -1;

@@ -7,6 +7,7 @@
  * format is lib/message.h's. Exit status: 0 shown, 1 refused or not shown,
  * 2 usage. */
 #include "applets.h"
+#include "../lib/help.h"
 #include "../lib/log.h"
 #include "../lib/message.h"
 #include "../lib/notify.h"
@@ -19,7 +20,7 @@
 
 #define SHOW_TIMEOUT_MS 2000
 
-static const char usage[] =
+HELP_TEXT(notify_receive,
 "Usage: qubesvpn.Notify   (as a qrexec service in dom0)\n"
 "       qubes-vpn-notify-receive < MESSAGE\n"
 "\n"
@@ -32,7 +33,7 @@ static const char usage[] =
 "each line once, in this order, at most 2048 bytes in all. Anything else is\n"
 "refused. TEXT is sanitized again (control and bidi-override characters\n"
 "removed, summary cut at 128 bytes, body at 512).\n"
-"Exit status: 0 shown, 1 refused or not shown, 2 usage error.\n";
+"Exit status: 0 shown, 1 refused or not shown, 2 usage error.\n");
 
 /* A Qubes qube name: a letter, then letters, digits, '_', '.', '-'; at
  * most 31 characters. */
@@ -86,7 +87,7 @@ int notify_receive_main(int argc, char **argv)
 	size_t len;
 
 	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		help_print(&usage);
 		return 0;
 	}
 	if (argc > 1)

@@ -4,6 +4,7 @@
  * qrexec to dom0; never as another user. Always a journal line.
  * Exit status: 0 shown, 1 not shown (but logged), 2 usage error. */
 #include "applets.h"
+#include "../lib/help.h"
 #include "../lib/log.h"
 #include "../lib/message.h"
 #include "../lib/notify.h"
@@ -14,13 +15,13 @@
 
 #define NOTIFY_TIMEOUT_MS 2000
 
-static const char usage[] =
+HELP_TEXT(notify,
 "Usage: qubes-vpn-notify [--urgency low|normal|critical] SUMMARY [BODY]\n"
 "\n"
 "Shows a notification about the VPN: run by a desktop user with notify-send\n"
 "on their own session bus, run by root over qrexec to dom0 (" NOTIFY_SERVICE ").\n"
 "Logs a line. Text is sanitized, SUMMARY cut at 128 bytes, BODY at 512.\n"
-"Exit status: 0 shown, 1 not shown (but logged), 2 usage error.\n";
+"Exit status: 0 shown, 1 not shown (but logged), 2 usage error.\n");
 
 int notify_main(int argc, char **argv)
 {
@@ -29,7 +30,7 @@ int notify_main(int argc, char **argv)
 	int i = 1;
 
 	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		help_print(&usage);
 		return 0;
 	}
 	if (i < argc && !strncmp(argv[i], "--urgency", 9)) {

@@ -19,6 +19,7 @@
  * restart on 4.2, whose daemon has no reload). None of this carries the
  * guarantee: the kill switch's own DNS redirect (or drop) binds first. */
 #include "applets.h"
+#include "../lib/help.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
 #include "../lib/helper.h"
@@ -37,7 +38,7 @@
 #define QUBES_DNAT_TO_NS "/usr/lib/qubes/qubes-setup-dnat-to-ns"
 #define QUBES_FIREWALL_FLAG "/run/qubes-service/qubes-firewall"
 
-static const char usage[] =
+HELP_TEXT(resolv,
 "Usage: qubes-vpn-resolv\n"
 "\n"
 "Makes /etc/resolv.conf follow the VPN, then has Qubes' DNS plumbing\n"
@@ -60,7 +61,7 @@ static const char usage[] =
 "\n"
 "Environment: QUBES_VPN_RUNDIR (default /run/qubes-vpn), PATH (for\n"
 "systemctl), QUBES_VPN_RESOLV_CONF (default /etc/resolv.conf;\n"
-"for tests). Exit status: 0 done (or nothing to do), 1 failure.\n";
+"for tests). Exit status: 0 done (or nothing to do), 1 failure.\n");
 
 #define STATE_MAX 1024
 #define RESOLV_MAX 4096
@@ -193,7 +194,7 @@ int resolv_main(int argc, char **argv)
 	int round, err;
 
 	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		help_print(&usage);
 		return 0;
 	}
 	if (argc > 1)

@@ -8,6 +8,7 @@
  * downstream traffic leaves through DEV and nowhere else, its DNS only to
  * accepted VPN servers; otherwise exit 1 with the gateway blocked. */
 #include "applets.h"
+#include "../lib/help.h"
 #include "../lib/log.h"
 #include "../lib/rundir.h"
 #include "../lib/gateway.h"
@@ -24,7 +25,7 @@
 
 extern char **environ;
 
-static const char usage[] =
+HELP_TEXT(up,
 "Usage: qubes-vpn-up [DEV TUN_MTU 0 IFCONFIG_LOCAL IFCONFIG_NETMASK|REMOTE init|restart]\n"
 "\n"
 "OpenVPN's --up hook (run it with --route-noexec --script-security 2).\n"
@@ -47,7 +48,7 @@ static const char usage[] =
 "PATH (default " HELPER_DEFAULT_PATH ", for notification\n"
 "helpers), " QDB_SOCK_ENV " (an absolute path: QubesDB's socket\n"
 "instead of the two above); with OpenVPN set them with --setenv.\n"
-"Exit status: 0 connected, 1 failed (gateway left blocked), 2 usage error.\n";
+"Exit status: 0 connected, 1 failed (gateway left blocked), 2 usage error.\n");
 
 /* Leave the gateway blocked, and say so in the state file. */
 static int refuse(void)
@@ -63,7 +64,7 @@ int up_main(int argc, char **argv)
 	struct gw_tunnel t;
 	struct qdb q;
 	char dns[256], server[80], body[400];
-	int rc = gw_hook_begin(argc, argv, usage);
+	int rc = gw_hook_begin(argc, argv, &usage);
 
 	if (rc >= 0)
 		return rc;

@@ -27,6 +27,7 @@
 #include "../lib/clock.h"
 #include "../lib/gateway.h"
 #include "../lib/helper.h"
+#include "../lib/help.h"
 #include "../lib/log.h"
 #include "../lib/notify.h"
 #include "../lib/ovpnenv.h"
@@ -68,7 +69,7 @@
 
 #define WG_GO "/usr/bin/wireguard-go"  /* Debian's and Fedora's */
 
-static const char usage[] =
+HELP_TEXT(wg,
 "Usage: qubes-vpn-wg up [--dev IF] [--timeout SECONDS] [CONF]\n"
 "       qubes-vpn-wg start|down|status|watch [--dev IF]\n"
 "\n"
@@ -88,7 +89,7 @@ static const char usage[] =
 "          from the peer for 210 s, or IF is gone, record disconnected\n"
 "          (traffic stays routed into IF, where it goes nowhere); after a new\n"
 "          handshake, connected again (qubes-vpn-wg-watch.service)\n"
-"Exit status: 0 success, 1 failed (the gateway left blocked), 2 usage error.\n";
+"Exit status: 0 success, 1 failed (the gateway left blocked), 2 usage error.\n");
 
 struct wg_args {
 	const char *cmd, *dev, *conf;
@@ -566,7 +567,7 @@ int wg_main(int argc, char **argv)
 	struct wg_args a;
 
 	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		help_print(&usage);
 		return 0;
 	}
 	parse_args(argc, argv, &a);

@@ -33,6 +33,7 @@
  * nf_tables object costs an RCU grace period (10-20 ms) when the socket is
  * released, and the next transaction waits for it on the commit mutex. */
 #include "gw.h"
+#include "help.h"
 #include "log.h"
 #include "rundir.h"
 
@@ -646,10 +647,10 @@ int gw_status_complete(const struct gw_status *st)
 	return 1;
 }
 
-int gw_hook_begin(int argc, char **argv, const char *usage)
+int gw_hook_begin(int argc, char **argv, const struct help *usage)
 {
 	if (wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		help_print(usage);
 		return 0;
 	}
 	if (argc > 7)

@@ -101,6 +101,7 @@ int require_net_admin(void);
  * refuse more arguments than OpenVPN passes, require CAP_NET_ADMIN, take
  * the gateway lock. Returns -1 to go on, otherwise the exit status the
  * hook returns at once. */
-int gw_hook_begin(int argc, char **argv, const char *usage);
+struct help;
+int gw_hook_begin(int argc, char **argv, const struct help *usage);
 
 #endif
