@@ -72,7 +72,7 @@ $(QVBIN): $(OBJS)
 MUSL_CC    ?= musl-gcc
 # Only in the static binary: our printf family in place of musl's, which
 # links its floating-point formatter (lib/static/printf.c says why).
-STATIC_SRCS := lib/static/printf.c lib/static/sys.c lib/static/inet.c
+STATIC_SRCS := lib/static/printf.c lib/static/sys.c lib/static/inet.c lib/static/relro.c
 LIBMNL_SRC ?=
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 KHDR_DIR   := build/kernel-headers

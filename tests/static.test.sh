@@ -80,6 +80,22 @@ echo "# size $size bytes (limit $SIZE_LIMIT)"
 check "stripped size within $SIZE_LIMIT bytes" [ "$size" -le "$SIZE_LIMIT" ]
 check_contains "the static binary runs its applets" "$("$bin" --help)" "forwarding"
 
+# RELRO applied (lib/static/relro.c): no dynamic linker makes the
+# PT_GNU_RELRO page read-only in a static program. An applet waiting on
+# its stdin (notify-receive, a FIFO nobody writes yet) shows its mapping.
+relro=$(readelf -lW "$bin" | awk '$1 == "GNU_RELRO" { print $3 }')
+relro=$(printf '%x' $((relro & ~4095)))
+mkfifo "$TMP/relro.fifo"
+QREXEC_REMOTE_DOMAIN=test-vm "$bin" notify-receive <"$TMP/relro.fifo" >/dev/null 2>&1 &
+pid=$!
+exec 7>"$TMP/relro.fifo"
+wait_until 5 grep -q "^0*$relro-" "/proc/$pid/maps"
+perm=$(awk -v a="$relro" '{ split($1, r, "-"); sub(/^0+/, "", r[1]) } r[1] == a { print $2 }' "/proc/$pid/maps")
+exec 7>&-
+wait "$pid" 2>/dev/null
+check_eq "the RELRO page (.init_array, .fini_array, .got at 0x$relro) is read-only at run time" \
+	"$perm" "r--p"
+
 # The --help texts are packed in the static binary (lib/help.h): every
 # applet prints, byte for byte, the text its source holds, as the compiler
 # read it (build/static/help/NAME.txt, the text and its NUL); through a
