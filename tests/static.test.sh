@@ -128,7 +128,7 @@ check_eq "... packed in less than 60% of their size" "$packed" yes
 musl-gcc -std=gnu99 -Os -Wall -Wextra -Wno-format-truncation -I"$TOP/build/kernel-headers" -static \
 	-o "$TMP/pc-ours" "$TOP/tests/printf-check.c" "$TOP/lib/static/printf.c" "$TOP/lib/static/inet.c" &&
 	cc -std=gnu99 -O2 -Wall -Wextra -Wno-format-truncation -o "$TMP/pc-glibc" "$TOP/tests/printf-check.c"
-check "printf-check builds with our printf (musl) and with glibc's" [ -x "$TMP/pc-ours" ] && [ -x "$TMP/pc-glibc" ]
+check "printf-check builds with our printf (musl) and with glibc's" test -x "$TMP/pc-ours" -a -x "$TMP/pc-glibc"
 check_eq "our printf prints what glibc's prints (every case in printf-check.c)" \
 	"$("$TMP/pc-ours" | sha256sum)" "$("$TMP/pc-glibc" | sha256sum)"
 check "... over all its cases (at least 30 lines printed)" [ "$("$TMP/pc-glibc" | wc -l)" -ge 30 ]
