@@ -261,10 +261,18 @@ fuzz-short: $(FUZZ_TARGETS:%=build/fuzz/%)
 	done
 
 # Static checkers, with the configuration in the tree (.clang-tidy).
-lint:
+# The static build's own libc pieces (lib/static/) are read with musl's
+# headers, which they are written against: where musl-gcc looks for them.
+MUSL_INC = $(shell echo | $(MUSL_CC) -E -Wp,-v - 2>&1 | sed -n 's/^ \(\/.*musl.*\)$$/\1/p' | head -n 1)
+lint: $(KHDR_DIR)/.stamp
 	cppcheck --enable=warning,portability,performance --inline-suppr --error-exitcode=1 \
-		--quiet --std=c99 --suppress=missingIncludeSystem $(SRCS) tests/*.c tests/fuzz/*.c tools/*.c
+		--quiet --std=c99 --suppress=missingIncludeSystem $(SRCS) $(STATIC_SRCS) \
+		tests/*.c tests/fuzz/*.c tools/*.c
 	clang-tidy --quiet $(SRCS) -- -std=gnu99 $(MNL_CFLAGS)
+	@test -n "$(MUSL_INC)" || { echo "lint: $(MUSL_CC) names no musl include directory" \
+		"(install musl-tools): lib/static/ not checked" >&2; exit 1; }
+	clang-tidy --quiet $(STATIC_SRCS) -- -std=gnu99 -nostdinc -isystem $(MUSL_INC) \
+		-isystem $(KHDR_DIR) -isystem $$(clang -print-resource-dir)/include
 	@echo "lint: cppcheck and clang-tidy clean"
 
 # The suite runs against the release binary (static, musl), or with

@@ -37,7 +37,7 @@ const char *inet_ntop(int af, const void *restrict src, char *restrict dst, sock
 		if (!memcmp(a, mapped, sizeof(mapped)))
 			n = 6;
 		for (i = 0; i < n; i++) {
-			run = a[2 * i] | a[2 * i + 1] ? 0 : run + 1;
+			run = a[2 * (size_t)i] | a[2 * (size_t)i + 1] ? 0 : run + 1;
 			if (run > len && run > 1) {
 				len = run;
 				best = i + 1 - run;
@@ -50,7 +50,7 @@ const char *inet_ntop(int af, const void *restrict src, char *restrict dst, sock
 				continue;
 			}
 			p += snprintf(p, (size_t)(end - p), !i || i == best + len ? "%x" : ":%x",
-				      a[2 * i] << 8 | a[2 * i + 1]);
+				      a[2 * (size_t)i] << 8 | a[2 * (size_t)i + 1]);
 			i++;
 		}
 		if (n == 8)
@@ -63,11 +63,12 @@ const char *inet_ntop(int af, const void *restrict src, char *restrict dst, sock
 	}
 	snprintf(p, (size_t)(end - p), "%d.%d.%d.%d", a[0], a[1], a[2], a[3]);
 done:
-	if (strlen(buf) >= size) {
+	n = (int)strlen(buf);
+	if ((socklen_t)n >= size) {
 		errno = ENOSPC;
 		return NULL;
 	}
-	return strcpy(dst, buf);
+	return memcpy(dst, buf, (size_t)n + 1);
 }
 
 /* The dotted quad at s, up to its NUL, into out[0..3]: 1, or 0 if it is

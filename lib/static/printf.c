@@ -207,8 +207,8 @@ static int format(struct sink *k, const char *fmt, va_list ap)
 								      : va_arg(ap, int);
 			if (lng == -1)
 				v = (short)v;
-			else if (lng <= -2)
-				v = (signed char)v;
+			else if (lng <= -2) /* %hhd: as a signed char, on purpose */
+				v = (signed char)v; /* NOLINT(bugprone-signed-char-misuse,cert-str34-c) */
 			u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
 			s = v < 0 ? "-" : "";
 			break;

@@ -29,6 +29,9 @@ __attribute__((constructor)) static void relro_protect(void)
 			 * one (GNU_RELRO's MemSiz), the data after it
 			 * starts on the next. */
 			if (end > start)
-				mprotect((void *)start, end - start, PROT_READ);
+				/* An address from the program headers: the
+				 * integer is the pointer. */
+				mprotect((void *)start, end - start, /* NOLINT(performance-no-int-to-ptr) */
+					 PROT_READ);
 		}
 }
