@@ -96,19 +96,17 @@ static int collect_route(const struct rt_route *r, void *data)
 static int list_table_routes(struct nl_sock *s, struct route_list l[2], unsigned fams,
 			     int keep_blackhole)
 {
-	static const uint8_t family[4] = { AF_UNSPEC, AF_INET, AF_INET6, AF_UNSPEC };
 	struct nl_result res;
-	unsigned i;
 	int err;
 
 	memset(l, 0, 2 * sizeof(*l));
-	for (i = 0; i < 2; i++) {
-		l[i].family = (fams >> i) & 1 ? family[i + 1] : AF_UNSPEC;
-		l[i].keep_blackhole = keep_blackhole;
-	}
-	if (!(fams & 3))
+	l[0].family = fams & 1 ? AF_INET : AF_UNSPEC;
+	l[1].family = fams & 2 ? AF_INET6 : AF_UNSPEC;
+	l[0].keep_blackhole = l[1].keep_blackhole = keep_blackhole;
+	if (!fams)
 		return 0;
-	err = rt_route_dump(s, family[fams & 3], GW_TABLE, collect_route, l, &res);
+	err = rt_route_dump(s, fams == 1 ? AF_INET : fams == 2 ? AF_INET6 : AF_UNSPEC, GW_TABLE,
+			    collect_route, l, &res);
 	if (err == -ENOENT)
 		return 0;             /* no table 78 yet: nothing in it */
 	if (err < 0)

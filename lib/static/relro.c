@@ -28,9 +28,9 @@ __attribute__((constructor)) static void relro_protect(void)
 			/* Only whole pages: the linker pads the range to
 			 * one (GNU_RELRO's MemSiz), the data after it
 			 * starts on the next. */
+			/* An address from the program headers: the
+			 * integer is the pointer. */
 			if (end > start)
-				/* An address from the program headers: the
-				 * integer is the pointer. */
 				mprotect((void *)start, end - start, /* NOLINT(performance-no-int-to-ptr) */
 					 PROT_READ);
 		}
