@@ -24,6 +24,7 @@
 start_server srv 1194 10.8.0.0 fd00:8::/64 "redirect-gateway def1 ipv6" \
 	"dhcp-option DNS 10.8.0.1" "dhcp-option DNS6 fd00:8::1" "dhcp-option DOMAIN vpn.example" \
 	"route 192.0.2.0 255.255.255.0"
+check "the VPN's DNS listens on the server's tunnel addresses" wait_until 10 vpn_dns_listens 10.8.0.1 fd00:8::1
 
 # resolved_by_netvm: the VPN qube's own resolver is the NetVM's again.
 resolved_by_netvm() { wait_until 20 resolv_names 10.139.1.1 10.139.1.2; }

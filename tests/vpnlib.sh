@@ -340,6 +340,16 @@ start_dns netdns 203.0.113.99 2001:db8:99::99 --bind-interfaces \
 	--listen-address=10.139.1.1 --listen-address=10.139.1.2 --address=/vpnserver.test/192.0.2.1 \
 	--local=/test/
 check "the NetVM's resolvers are up" wait_until 10 grep -qs 'started' "$TMP/netdns.log"
+# vpn_dns_listens ADDR...: the VPN's DNS (--bind-dynamic) listens on each
+# ADDR, port 53 (UDP); it binds them when the server's tunnel has them.
+vpn_dns_listens() {
+	local a socks
+	socks=$(ip netns exec "$NET" ss -Hlnu 'sport = :53')
+	for a in "$@"; do
+		case "$a" in *:*) a="[$a]" ;; esac
+		grep -qF " $a:53 " <<<"$socks" || return 1
+	done
+}
 # netvm_saw_downstream: queries for the downstream name the NetVM's resolvers saw.
 netvm_saw_downstream() { grep -c 'query\[.*internet\.test' "$TMP/netdns.log"; }
 
@@ -405,8 +415,9 @@ completed_count() {
 # ---- downstream probes ----
 # leak_counter and leak_count: lib.sh's, on this NET's leakwatch table.
 # probe_all (this topology's, in place of lib.sh's): one of everything
-# from APP (both families) and APP2 (IPv4),
-# each bounded in time; none of them is expected to get an answer.
+# from APP (both families) and APP2 (IPv4), all at once, each bounded in
+# time (the DNS queries by dns_query's 3 s); it returns when every one has
+# ended. None of them is expected to get an answer.
 probe_all() {
 	local pids=() target
 	nsx "$APP" ping -c1 -W1 -q 198.51.100.1 >/dev/null 2>&1 & pids+=($!)
@@ -416,10 +427,10 @@ probe_all() {
 		nsx "$APP" timeout 1 bash -c "echo probe >/dev/$target" 2>/dev/null & pids+=($!)
 	done
 	nsx "$APP2" timeout 1 bash -c "echo probe >/dev/tcp/198.51.100.1/7777" 2>/dev/null & pids+=($!)
+	dns_query "$APP" udp 10.139.1.1 >/dev/null & pids+=($!)
+	dns_query "$APP" tcp 10.139.1.2 >/dev/null & pids+=($!)
+	dns_query "$APP2" udp 10.139.1.1 >/dev/null & pids+=($!)
 	wait "${pids[@]}"
-	dns_query "$APP" udp 10.139.1.1 >/dev/null
-	dns_query "$APP" tcp 10.139.1.2 >/dev/null
-	dns_query "$APP2" udp 10.139.1.1 >/dev/null
 	return 0
 }
 # The continuous stream: from APP v4, v6 and DNS (UDP and TCP); from APP2
