@@ -13,7 +13,7 @@
 
 start_server srv 1194 10.8.0.0 fd00:8::/64 "redirect-gateway def1 ipv6" \
 	"dhcp-option DNS 10.8.0.1" "dhcp-option DNS6 fd00:8::1"
-check "the VPN's DNS listens on the server's tunnel addresses" wait_until 10 vpn_dns_listens 10.8.0.1 fd00:8::1
+check "the VPN's DNS listens on the server's tunnel addresses" vpn_dns_ready 10.8.0.1 fd00:8::1
 
 # no_leak NAME CMD...: run CMD, then probes and real DNS queries
 # (probe_all's); not one downstream packet may reach the far side in clear.
