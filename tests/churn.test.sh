@@ -129,8 +129,8 @@ stream_stop
 check "after Qubes' setup-ip rewrote resolv.conf, qubes-vpn-resolv names the VPN's DNS again" \
 	wait_until 20 resolv_names 10.8.0.1 fd00:8::1
 check "after the rebuilds DNS is still answered by the VPN's DNS (our DNAT wins)" \
-	wait_until 10 vpn_dns_answers "$APP" udp 10.139.1.1
-check "... for the firewalled qube too" wait_until 10 vpn_dns_answers "$APP2" udp 10.139.1.1
+	vpn_dns_answered "$APP" udp 10.139.1.1
+check "... for the firewalled qube too" vpn_dns_answered "$APP2" udp 10.139.1.1
 check "after the rebuilds the AppVM still reaches the internet through the tunnel" \
 	quiet nsx "$APP" ping -c1 -W2 -q 198.51.100.1
 

@@ -354,10 +354,12 @@ vpn_dns_listens() {
 	done
 }
 # vpn_dns_ready ADDR...: the VPN's DNS listens on each ADDR, which an
-# OpenVPN server has just put on its tunnel. dnsmasq's --bind-dynamic has
-# been seen to miss such an address for longer than a test waits (about
-# one run in ten): then it is started again, which binds what exists, and
-# the output says so. The far side's DNS is the test's, not under test.
+# OpenVPN server has just put on its tunnel (dnsmasq's --bind-dynamic binds
+# it when it appears). If it does not within 5 s, dnsmasq is started again,
+# which binds what exists, and the output says so: the far side's DNS is
+# the test's own, not under test. (Two runs failed a DNS check through a
+# fresh server, once the leak checks had become shorter; with this wait a
+# run tells which side failed, and vpn_dns_answered shows both.)
 vpn_dns_ready() {
 	local pid
 	wait_until 5 vpn_dns_listens "$@" && return 0
@@ -367,6 +369,17 @@ vpn_dns_ready() {
 	wait_until 5 bash -c "! kill -0 $pid 2>/dev/null" || return 1
 	start_vpndns
 	wait_until 10 vpn_dns_listens "$@"
+}
+# vpn_dns_answered NS PROTO SERVER: vpn_dns_answers within 10 s; if not,
+# show what both sides had: the far side's DNS listeners, the VPN qube's
+# DNS table, and its unanswered conntrack entries for port 53 (ten).
+vpn_dns_answered() {
+	wait_until 10 vpn_dns_answers "$@" && return 0
+	{ ip netns exec "$NET" ss -Hlnu 'sport = :53'
+	  nsx "$VPN" nft list table inet qubes-vpn-dns
+	  nsx "$VPN" conntrack -L 2>/dev/null | grep 'dport=53 .*UNREPLIED' | head -10
+	} 2>&1 | sed 's/^/# /'
+	return 1
 }
 # netvm_saw_downstream: queries for the downstream name the NetVM's resolvers saw.
 netvm_saw_downstream() { grep -c 'query\[.*internet\.test' "$TMP/netdns.log"; }
@@ -509,13 +522,13 @@ connected_checks() {
 	check_contains "$1: TCP reaches the internet host (refused by it, not lost)" "$err" \
 		"Connection refused"
 	check "$1: DNS over UDP to 10.139.1.1 answered by the VPN's DNS" \
-		wait_until 10 vpn_dns_answers "$APP" udp 10.139.1.1
+		vpn_dns_answered "$APP" udp 10.139.1.1
 	check "$1: DNS over TCP to 10.139.1.2 answered by the VPN's DNS" \
-		wait_until 10 vpn_dns_answers "$APP" tcp 10.139.1.2
+		vpn_dns_answered "$APP" tcp 10.139.1.2
 	check "$1: DNS over IPv6 to fd09:24ef:4179::a8b:1 answered by the VPN's DNS" \
-		wait_until 10 vpn_dns_answers "$APP" udp fd09:24ef:4179::a8b:1
+		vpn_dns_answered "$APP" udp fd09:24ef:4179::a8b:1
 	check "$1: the firewalled qube's DNS is answered by the VPN's DNS" \
-		wait_until 10 vpn_dns_answers "$APP2" udp 10.139.1.1
+		vpn_dns_answered "$APP2" udp 10.139.1.1
 	err=$(nsx "$APP2" timeout 3 bash -c 'echo >/dev/tcp/198.51.100.1/7777' 2>&1)
 	check_contains "$1: the firewalled qube reaches its one allowed host and port" "$err" \
 		"Connection refused"
