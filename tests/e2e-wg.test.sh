@@ -53,6 +53,7 @@ srv_peer
 ip -n "$NET" addr add 10.8.0.1/24 dev "$SRV"
 ip -n "$NET" addr add fd00:8::1/64 dev "$SRV" nodad
 ip -n "$NET" link set "$SRV" up
+check "the VPN's DNS listens on the server's tunnel addresses" vpn_dns_ready 10.8.0.1 fd00:8::1
 # handshakes: the server's count of handshakes with the client (wg's oracle).
 srv_handshake() { nsx "$NET" wg show "$SRV" latest-handshakes | awk '{ print $2 }'; }
 

@@ -353,11 +353,11 @@ vpn_dns_listens() {
 		grep -qF " $a:53 " <<<"$socks" || return 1
 	done
 }
-# vpn_dns_ready ADDR...: the VPN's DNS listens on each ADDR, which an
-# OpenVPN server has just put on its tunnel (dnsmasq's --bind-dynamic binds
-# it when it appears). If it does not within 5 s, dnsmasq is started again,
-# which binds what exists, and the output says so: the far side's DNS is
-# the test's own, not under test. (Seen: two runs failed a DNS check
+# vpn_dns_ready ADDR...: the VPN's DNS listens on each ADDR, which a VPN
+# server (OpenVPN's, or the test's for WireGuard) has just put on its
+# tunnel (dnsmasq's --bind-dynamic binds it when it appears). If it does
+# not within 5 s, dnsmasq is started again, which binds what exists, and
+# the output says so: the far side's DNS is the test's own, not under test. (Seen: two runs failed a DNS check
 # through a fresh server once the leak checks had become shorter, and in
 # one of ten runs with this wait dnsmasq had not bound the addresses after
 # 5 s; started again, it bound them and the run passed.)
