@@ -24,7 +24,6 @@
 start_server srv 1194 10.8.0.0 fd00:8::/64 "redirect-gateway def1 ipv6" \
 	"dhcp-option DNS 10.8.0.1" "dhcp-option DNS6 fd00:8::1" "dhcp-option DOMAIN vpn.example" \
 	"route 192.0.2.0 255.255.255.0"
-check "the VPN's DNS listens on the server's tunnel addresses" vpn_dns_ready 10.8.0.1 fd00:8::1
 
 # resolved_by_netvm: the VPN qube's own resolver is the NetVM's again.
 resolved_by_netvm() { wait_until 20 resolv_names 10.139.1.1 10.139.1.2; }
@@ -181,7 +180,6 @@ hostile=("redirect-gateway def1 ipv6" "route 192.0.2.0 255.255.255.0 net_gateway
 	"dhcp-option DNS 10.137.0.6" "dhcp-option DNS 10.137.0.5" "dhcp-option DNS 10.9.0.1")
 for i in $(seq 2 40); do hostile+=("dhcp-option DNS 10.9.0.$i"); done
 start_server hostile 1195 10.9.0.0 fd00:9::/64 "${hostile[@]}"
-check "the VPN's DNS listens on the hostile server's tunnel address" vpn_dns_ready 10.9.0.1
 start_client 1195
 check "the hostile server's client still connects" wait_until 30 state_is connected
 status=$(nsx "$VPN" "$QV" forwarding status)

@@ -54,6 +54,7 @@ serve() {
 	SRV_PID=$!
 	BG_PIDS+=("$SRV_PID")
 	check "server '$name' is up" wait_until 20 grep -qs "Initialization Sequence Completed" "$TMP/srv-$name.log"
+	check "... the VPN's DNS listens on its tunnel addresses" vpn_dns_ready 10.8.0.1 fd00:8::1
 }
 # connect: OpenVPN as qubes-vpn.service runs it, on the imported
 # configuration (vpnlib.sh's command line: the unit's, logging to a file).
@@ -73,7 +74,7 @@ through() {
 		wait_until 30 state_is connected
 	echo "# $1: connected in $((SECONDS - t)) s"
 	check "$1: the AppVM reaches the internet host through the tunnel" \
-		quiet nsx "$APP" ping -c1 -W2 -q 198.51.100.1
+		pings "$APP" 198.51.100.1
 	check "$1: its DNS is answered by the VPN's DNS server (pushed, not hidden)" \
 		vpn_dns_answered "$APP" udp 10.139.1.1
 }
